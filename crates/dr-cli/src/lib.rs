@@ -1,0 +1,1 @@
+//! dr-cli (placeholder)

@@ -1,0 +1,553 @@
+use std::collections::BTreeMap;
+
+use crate::error::{Error, Result, SampleKind};
+use crate::kernel::{
+    float_run_interleaved, float_run_planar, int_run_interleaved, int_run_planar, max_int_run_frames, FloatSample,
+    IntSample, WindowAcc, LANE_FRAMES,
+};
+use crate::result::{ChannelResult, TrackResult};
+use crate::segment::{int_limit, planar_frames, Geometry, Segment};
+use crate::spec::{
+    histogram_bin, loudest_count, BIN_SQUARE_TO_POWER, HISTOGRAM_BINS, MAX_CHANNELS, MIN_TAIL_FRAMES, RMS_FACTOR,
+    SILENCE_THRESHOLD,
+};
+
+/// Measurement options.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// A channel (by index) measured and reported but left out of the track's mean,
+    /// e.g. the LFE channel of a layout that names one (§6).
+    pub excluded_channel: Option<usize>,
+}
+
+/// The streaming DR analyser of one track.
+///
+/// Feed it with `add_*` (in order, any chunk sizes) or with [`Segment`]s via
+/// [`Analyzer::merge`] (in any order), then call [`Analyzer::finish`]. The sample type is
+/// fixed by the first chunk: f32 and f64 mix freely, integers must keep their bit depth.
+/// Memory is constant: a 10001-bin histogram and a few numbers per channel.
+pub struct Analyzer {
+    geometry: Geometry,
+    options: Options,
+    kind: Option<SampleKind>,
+    tracks: Vec<ChannelTrack>,
+    /// The window in progress (in-order feeding).
+    window: Vec<WindowAcc>,
+    frame_in_window: u64,
+    frames: u64,
+    windows: u64,
+    nonfinite: u64,
+    /// A frame split across two interleaved chunks.
+    carry_float: [f64; MAX_CHANNELS],
+    carry_int: [i32; MAX_CHANNELS],
+    carry_len: usize,
+    /// Segment feeding: windows not yet complete, and the frame ranges merged so far
+    /// (start -> end, disjoint, adjacent ones joined). Both stay as small as the number
+    /// of segments in flight.
+    pending: BTreeMap<u64, Vec<(u128, u32)>>,
+    pending_frames: BTreeMap<u64, u64>,
+    covered: BTreeMap<u64, u64>,
+}
+
+/// One channel's whole-track state.
+struct ChannelTrack {
+    histogram: Box<[u32]>,
+    peak_first: f64,
+    peak_second: f64,
+    float_sum: CompensatedSum,
+    float_peak: f64,
+    int_sum: u128,
+    int_peak: u32,
+}
+
+impl Analyzer {
+    pub fn new(sample_rate: u32, channels: usize) -> Result<Self> {
+        Self::with_options(sample_rate, channels, Options::default())
+    }
+
+    pub fn with_options(sample_rate: u32, channels: usize, options: Options) -> Result<Self> {
+        let geometry = Geometry::new(sample_rate, channels)?;
+        if let Some(index) = options.excluded_channel.filter(|&i| i >= channels) {
+            return Err(Error::ExcludedChannelOutOfRange { index, channels });
+        }
+        Ok(Analyzer {
+            geometry,
+            options,
+            kind: None,
+            tracks: (0..channels).map(|_| ChannelTrack::new()).collect(),
+            window: vec![WindowAcc::default(); channels],
+            frame_in_window: 0,
+            frames: 0,
+            windows: 0,
+            nonfinite: 0,
+            carry_float: [0.0; MAX_CHANNELS],
+            carry_int: [0; MAX_CHANNELS],
+            carry_len: 0,
+            pending: BTreeMap::new(),
+            pending_frames: BTreeMap::new(),
+            covered: BTreeMap::new(),
+        })
+    }
+
+    pub fn sample_rate(&self) -> u32 {
+        self.geometry.sample_rate()
+    }
+    pub fn channels(&self) -> usize {
+        self.geometry.channels()
+    }
+    /// Complete frames taken so far.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+    /// The shape segments for this analyser must be cut with.
+    pub fn geometry(&self) -> Geometry {
+        self.geometry
+    }
+
+    /// Interleaved samples, any count: a frame split across chunks is carried over.
+    pub fn add_interleaved_f32(&mut self, samples: &[f32]) -> Result<()> {
+        self.add_float_interleaved(samples)
+    }
+    pub fn add_interleaved_f64(&mut self, samples: &[f64]) -> Result<()> {
+        self.add_float_interleaved(samples)
+    }
+    pub fn add_interleaved_i16(&mut self, samples: &[i16]) -> Result<()> {
+        self.add_int_interleaved(samples, 16)
+    }
+    /// `bits` (1..=32) significant bits, right-justified: values in ±2^(bits-1).
+    /// Values beyond that range are clamped to it.
+    pub fn add_interleaved_i32(&mut self, samples: &[i32], bits: u32) -> Result<()> {
+        self.add_int_interleaved(samples, bits)
+    }
+
+    /// Planar samples: one buffer per channel, all of one length.
+    pub fn add_planar_f32<S: AsRef<[f32]>>(&mut self, channels: &[S]) -> Result<()> {
+        self.add_float_planar(channels)
+    }
+    pub fn add_planar_f64<S: AsRef<[f64]>>(&mut self, channels: &[S]) -> Result<()> {
+        self.add_float_planar(channels)
+    }
+    pub fn add_planar_i16<S: AsRef<[i16]>>(&mut self, channels: &[S]) -> Result<()> {
+        self.add_int_planar(channels, 16)
+    }
+    pub fn add_planar_i32<S: AsRef<[i32]>>(&mut self, channels: &[S], bits: u32) -> Result<()> {
+        self.add_int_planar(channels, bits)
+    }
+
+    /// Merges a segment cut with this analyser's [`Geometry`]. Segments may come in any
+    /// order; each frame must come exactly once.
+    pub fn merge(&mut self, segment: Segment) -> Result<()> {
+        if segment.geometry != self.geometry {
+            return Err(Error::GeometryMismatch);
+        }
+        self.set_kind(SampleKind::Segments { bits: segment.bits })?;
+        if segment.frames == 0 {
+            return Ok(());
+        }
+        self.cover(segment.start, segment.start + segment.frames)?;
+        let window_frames = self.geometry.window_frames();
+        for part in segment.windows {
+            let frames = self.pending_frames.entry(part.index).or_insert(0);
+            *frames += part.frames;
+            let complete = *frames == window_frames;
+            let sums = self
+                .pending
+                .entry(part.index)
+                .or_insert_with(|| vec![(0, 0); part.channels.len()]);
+            for (sum, (part_sum, part_peak)) in sums.iter_mut().zip(part.channels) {
+                sum.0 += part_sum;
+                sum.1 = sum.1.max(part_peak);
+            }
+            if complete {
+                self.close_pending(part.index, window_frames, segment.bits);
+            }
+        }
+        self.frames += segment.frames;
+        Ok(())
+    }
+
+    /// Ends the track and computes its DR.
+    pub fn finish(mut self) -> Result<TrackResult> {
+        if self.carry_len > 0 {
+            return Err(Error::IncompleteFrame {
+                leftover: self.carry_len,
+                channels: self.channels(),
+            });
+        }
+        match self.kind {
+            Some(SampleKind::Segments { bits }) => self.finish_segments(bits)?,
+            _ if self.frame_in_window > 0 => self.close_window(self.frame_in_window),
+            _ => {}
+        }
+        let bits = match self.kind {
+            Some(SampleKind::Integer { bits } | SampleKind::Segments { bits }) => Some(bits),
+            _ => None,
+        };
+        let channels = self
+            .tracks
+            .iter()
+            .map(|t| t.result(self.frames, self.windows, bits))
+            .collect();
+        Ok(TrackResult::new(
+            self.geometry.sample_rate(),
+            self.frames,
+            self.windows,
+            channels,
+            self.options.excluded_channel,
+            self.nonfinite,
+        ))
+    }
+
+    fn set_kind(&mut self, kind: SampleKind) -> Result<()> {
+        match self.kind {
+            None => {
+                self.kind = Some(kind);
+                Ok(())
+            }
+            Some(was) if was == kind => Ok(()),
+            Some(was) => Err(Error::SampleFormatChanged { was, now: kind }),
+        }
+    }
+
+    fn add_float_interleaved<T: FloatSample>(&mut self, mut data: &[T]) -> Result<()> {
+        self.set_kind(SampleKind::Float)?;
+        let ch = self.channels();
+        if self.carry_len > 0 {
+            let take = (ch - self.carry_len).min(data.len());
+            for (slot, x) in self.carry_float[self.carry_len..].iter_mut().zip(&data[..take]) {
+                *slot = x.to_f64();
+            }
+            self.carry_len += take;
+            data = &data[take..];
+            if self.carry_len < ch {
+                return Ok(());
+            }
+            self.carry_len = 0;
+            // f32 -> f64 is exact, so the carried frame adds exactly as it would have.
+            let frame = self.carry_float;
+            self.float_interleaved_frames(&frame[..ch]);
+        }
+        let whole = data.len() / ch * ch;
+        self.float_interleaved_frames(&data[..whole]);
+        for (slot, x) in self.carry_float.iter_mut().zip(&data[whole..]) {
+            *slot = x.to_f64();
+        }
+        self.carry_len = data.len() - whole;
+        Ok(())
+    }
+
+    fn float_interleaved_frames<T: FloatSample>(&mut self, data: &[T]) {
+        let ch = self.channels();
+        self.advance(data.len() / ch, usize::MAX, |acc, frames, phase| {
+            float_run_interleaved(acc, phase, &data[frames.start * ch..frames.end * ch])
+        });
+    }
+
+    fn add_int_interleaved<T: IntSample>(&mut self, mut data: &[T], bits: u32) -> Result<()> {
+        let limit = int_limit(bits)?;
+        self.set_kind(SampleKind::Integer { bits })?;
+        let ch = self.channels();
+        if self.carry_len > 0 {
+            let take = (ch - self.carry_len).min(data.len());
+            for (slot, x) in self.carry_int[self.carry_len..].iter_mut().zip(&data[..take]) {
+                *slot = x.to_i32();
+            }
+            self.carry_len += take;
+            data = &data[take..];
+            if self.carry_len < ch {
+                return Ok(());
+            }
+            self.carry_len = 0;
+            let frame = self.carry_int;
+            self.int_interleaved_frames(&frame[..ch], limit);
+        }
+        let whole = data.len() / ch * ch;
+        self.int_interleaved_frames(&data[..whole], limit);
+        for (slot, x) in self.carry_int.iter_mut().zip(&data[whole..]) {
+            *slot = x.to_i32();
+        }
+        self.carry_len = data.len() - whole;
+        Ok(())
+    }
+
+    fn int_interleaved_frames<T: IntSample>(&mut self, data: &[T], limit: u32) {
+        let ch = self.channels();
+        self.advance(data.len() / ch, max_int_run_frames(limit), |acc, frames, _| {
+            int_run_interleaved(acc, &data[frames.start * ch..frames.end * ch], limit);
+            0
+        });
+    }
+
+    fn add_float_planar<T: FloatSample, S: AsRef<[T]>>(&mut self, channels: &[S]) -> Result<()> {
+        let frames = self.check_planar(channels)?;
+        self.set_kind(SampleKind::Float)?;
+        self.advance(frames, usize::MAX, |acc, frames, phase| {
+            acc.iter_mut()
+                .zip(channels)
+                .map(|(a, samples)| float_run_planar(a, phase, &samples.as_ref()[frames.clone()]))
+                .sum()
+        });
+        Ok(())
+    }
+
+    fn add_int_planar<T: IntSample, S: AsRef<[T]>>(&mut self, channels: &[S], bits: u32) -> Result<()> {
+        let limit = int_limit(bits)?;
+        let frames = self.check_planar(channels)?;
+        self.set_kind(SampleKind::Integer { bits })?;
+        self.advance(frames, max_int_run_frames(limit), |acc, frames, _| {
+            for (a, samples) in acc.iter_mut().zip(channels) {
+                int_run_planar(a, &samples.as_ref()[frames.clone()], limit);
+            }
+            0
+        });
+        Ok(())
+    }
+
+    fn check_planar<T, S: AsRef<[T]>>(&self, channels: &[S]) -> Result<usize> {
+        if self.carry_len > 0 {
+            return Err(Error::IncompleteFrame {
+                leftover: self.carry_len,
+                channels: self.channels(),
+            });
+        }
+        planar_frames(self.channels(), channels)
+    }
+
+    /// Walks `frames` frames from the current position in runs that never cross a window
+    /// boundary (nor exceed `max_run`), closing each window as it fills. `run` gets the
+    /// frame range within the chunk and the window phase of its first frame, and returns
+    /// the non-finite samples it skipped.
+    fn advance(
+        &mut self,
+        frames: usize,
+        max_run: usize,
+        mut run: impl FnMut(&mut [WindowAcc], std::ops::Range<usize>, usize) -> u64,
+    ) {
+        let window_frames = self.geometry.window_frames();
+        let mut pos = 0;
+        while pos < frames {
+            let room = window_frames - self.frame_in_window;
+            let n = (room.min((frames - pos) as u64) as usize).min(max_run);
+            let phase = (self.frame_in_window % LANE_FRAMES as u64) as usize;
+            self.nonfinite += run(&mut self.window, pos..pos + n, phase);
+            self.frame_in_window += n as u64;
+            self.frames += n as u64;
+            pos += n;
+            if self.frame_in_window == window_frames {
+                self.close_window(window_frames);
+                self.frame_in_window = 0;
+            }
+        }
+    }
+
+    /// Closes the in-order window of `frames` frames.
+    fn close_window(&mut self, frames: u64) {
+        let counted = frames >= MIN_TAIL_FRAMES;
+        for (track, acc) in self.tracks.iter_mut().zip(&mut self.window) {
+            match self.kind {
+                Some(SampleKind::Integer { bits }) => {
+                    track.add_int_window(acc.int_sum, acc.int_peak, bits, frames, counted)
+                }
+                _ => track.add_float_window(acc.lane_sum(), acc.peak, frames, counted),
+            }
+            *acc = WindowAcc::default();
+        }
+        self.windows += u64::from(counted);
+    }
+
+    fn close_pending(&mut self, index: u64, frames: u64, bits: u32) {
+        self.pending_frames.remove(&index);
+        let Some(sums) = self.pending.remove(&index) else {
+            return;
+        };
+        let counted = frames >= MIN_TAIL_FRAMES;
+        for (track, (sum, peak)) in self.tracks.iter_mut().zip(sums) {
+            track.add_int_window(sum, peak, bits, frames, counted);
+        }
+        self.windows += u64::from(counted);
+    }
+
+    /// Records `[start, end)` as merged; an overlap with earlier segments is an error.
+    fn cover(&mut self, start: u64, end: u64) -> Result<()> {
+        let before = self.covered.range(..=start).next_back().map(|(&s, &e)| (s, e));
+        if let Some((_, e)) = before.filter(|&(_, e)| e > start) {
+            return Err(Error::OverlappingFrames { start, end: e.min(end) });
+        }
+        if let Some((&s, _)) = self.covered.range(start..).next().filter(|(&s, _)| s < end) {
+            return Err(Error::OverlappingFrames { start: s, end });
+        }
+        let mut joined = (start, end);
+        if let Some((s, _)) = before.filter(|&(_, e)| e == start) {
+            self.covered.remove(&s);
+            joined.0 = s;
+        }
+        if let Some(e) = self.covered.remove(&end) {
+            joined.1 = e;
+        }
+        self.covered.insert(joined.0, joined.1);
+        Ok(())
+    }
+
+    /// Segment feeding ends: the frames must be exactly `[0, frames)`, and the only
+    /// window still open is the tail.
+    fn finish_segments(&mut self, bits: u32) -> Result<()> {
+        let mut expected = 0;
+        for (&start, &end) in &self.covered {
+            if start != expected {
+                return Err(Error::MissingFrames {
+                    start: expected,
+                    end: start,
+                });
+            }
+            expected = end;
+        }
+        let window_frames = self.geometry.window_frames();
+        let (tail_index, tail_frames) = (self.frames / window_frames, self.frames % window_frames);
+        let open: Vec<(u64, u64)> = self.pending_frames.iter().map(|(&i, &f)| (i, f)).collect();
+        for (index, frames) in open {
+            if (index, frames) != (tail_index, tail_frames) {
+                let start = index * window_frames;
+                return Err(Error::MissingFrames {
+                    start,
+                    end: start + window_frames,
+                });
+            }
+            self.close_pending(index, frames, bits);
+        }
+        Ok(())
+    }
+}
+
+/// 2^-(bits-1): integer sample to full-scale float.
+fn peak_scale(bits: u32) -> f64 {
+    1.0 / (1u64 << (bits - 1)) as f64
+}
+
+impl ChannelTrack {
+    fn new() -> Self {
+        ChannelTrack {
+            histogram: vec![0; HISTOGRAM_BINS].into_boxed_slice(),
+            peak_first: 0.0,
+            peak_second: 0.0,
+            float_sum: CompensatedSum::default(),
+            float_peak: 0.0,
+            int_sum: 0,
+            int_peak: 0,
+        }
+    }
+
+    fn add_float_window(&mut self, sum: f64, peak: f64, frames: u64, counted: bool) {
+        self.float_sum.add(sum);
+        self.float_peak = self.float_peak.max(peak);
+        if counted {
+            self.record_window(sum, peak, frames);
+        }
+    }
+
+    fn add_int_window(&mut self, sum: u128, peak: u32, bits: u32, frames: u64, counted: bool) {
+        self.int_sum += sum;
+        self.int_peak = self.int_peak.max(peak);
+        if counted {
+            let scale = peak_scale(bits);
+            // Scaling by powers of two is exact: one rounding, in `as f64`.
+            self.record_window(sum as f64 * (scale * scale), f64::from(peak) * scale, frames);
+        }
+    }
+
+    /// §2-§4: one window's RMS into the histogram, its peak into the top two.
+    fn record_window(&mut self, sum: f64, peak: f64, frames: u64) {
+        let rms = (RMS_FACTOR * sum / frames as f64).sqrt();
+        if let Some(bin) = histogram_bin(rms) {
+            self.histogram[bin] = self.histogram[bin].saturating_add(1);
+        }
+        // Equal peaks count twice: a second window with the top peak makes it p2 too.
+        if peak > self.peak_first {
+            self.peak_second = self.peak_first;
+            self.peak_first = peak;
+        } else if peak > self.peak_second {
+            self.peak_second = peak;
+        }
+    }
+
+    /// §3: RMS of the loudest 20 % of windows.
+    fn rms20(&self) -> f64 {
+        let counted: u64 = self.histogram.iter().map(|&c| u64::from(c)).sum();
+        let k = loudest_count(counted);
+        let mut remaining = k;
+        let mut sum = 0.0;
+        for (bin, &count) in self.histogram.iter().enumerate().rev() {
+            if remaining == 0 {
+                break;
+            }
+            let take = u64::from(count).min(remaining);
+            sum += (u128::from(take) * (bin * bin) as u128) as f64 * BIN_SQUARE_TO_POWER;
+            remaining -= take;
+        }
+        (sum / k as f64).sqrt()
+    }
+
+    fn result(&self, frames: u64, windows: u64, bits: Option<u32>) -> ChannelResult {
+        let (int_square, int_peak) = match bits {
+            Some(bits) => {
+                let scale = peak_scale(bits);
+                (self.int_sum as f64 * (scale * scale), f64::from(self.int_peak) * scale)
+            }
+            None => (0.0, 0.0),
+        };
+        let total_square = self.float_sum.value() + int_square;
+        let rms = if frames > 0 {
+            (RMS_FACTOR * total_square / frames as f64).sqrt()
+        } else {
+            0.0
+        };
+        let peak_second = if windows == 1 {
+            self.peak_first
+        } else {
+            self.peak_second
+        };
+        let peak_selected = if peak_second > 0.0 {
+            peak_second
+        } else {
+            self.peak_first
+        };
+        let rms20 = self.rms20();
+        let dr = if peak_selected > 0.0 && rms20 > 0.0 {
+            20.0 * (peak_selected / rms20).log10()
+        } else {
+            0.0
+        };
+        ChannelResult {
+            dr,
+            peak_selected,
+            peak_first: self.peak_first,
+            peak_second,
+            rms20,
+            peak: self.float_peak.max(int_peak),
+            rms,
+            silent: peak_selected <= SILENCE_THRESHOLD || rms20 <= SILENCE_THRESHOLD,
+        }
+    }
+}
+
+/// Neumaier-compensated f64 sum: the whole-track Σx² of float input stays accurate over
+/// hours, and (added in window order) deterministic.
+#[derive(Debug, Default, Clone, Copy)]
+struct CompensatedSum {
+    sum: f64,
+    compensation: f64,
+}
+
+impl CompensatedSum {
+    fn add(&mut self, x: f64) {
+        let t = self.sum + x;
+        self.compensation += if self.sum.abs() >= x.abs() {
+            (self.sum - t) + x
+        } else {
+            (x - t) + self.sum
+        };
+        self.sum = t;
+    }
+    fn value(&self) -> f64 {
+        self.sum + self.compensation
+    }
+}

@@ -1,0 +1,1 @@
+//! C ABI of MacinMeter (filled in by the C-ABI work).
