@@ -1,0 +1,55 @@
+//! Numbers as C's printf prints them, and durations; expected values worked out by hand
+//! (the ties are exact binary values, which glibc rounds half to even).
+
+use dr_report::{duration_text, fixed2, LogDate};
+
+#[test]
+fn two_decimals_round_like_glibc_printf() {
+    // Exact ties in binary: glibc gives the even neighbour.
+    assert_eq!(fixed2(0.125), "0.12");
+    assert_eq!(fixed2(0.375), "0.38");
+    assert_eq!(fixed2(-0.125), "-0.12");
+    assert_eq!(fixed2(10.125), "10.12");
+    assert_eq!(fixed2(-10.375), "-10.38");
+    // Not ties: 2.675 is 2.67499999... and 1.005 is 1.00499999... in binary.
+    assert_eq!(fixed2(2.675), "2.67");
+    assert_eq!(fixed2(1.005), "1.00");
+    // 0.015 is 0.01499999..., 0.025 is 0.02500000000000000138...
+    assert_eq!(fixed2(0.015), "0.01");
+    assert_eq!(fixed2(0.025), "0.03");
+    // printf keeps the sign of a negative value that rounds to zero.
+    assert_eq!(fixed2(-0.001), "-0.00");
+    assert_eq!(fixed2(-15.774), "-15.77");
+    assert_eq!(fixed2(f64::NEG_INFINITY), "-inf");
+    assert_eq!(fixed2(f64::INFINITY), "inf");
+    assert_eq!(fixed2(f64::NAN), "nan");
+    assert_eq!(format!("{:>10}", fixed2(f64::NEG_INFINITY)), "      -inf");
+}
+
+#[test]
+fn durations_round_seconds_before_splitting() {
+    // 59.6 s (596 frames at 10 Hz) is 60 s: "1:00", not "0:60".
+    assert_eq!(duration_text(596, 10), "1:00");
+    assert_eq!(duration_text(594, 10), "0:59");
+    // 3599.5 s is a tie, rounded up to one hour.
+    assert_eq!(duration_text(7199, 2), "1:00:00");
+    assert_eq!(duration_text(3723 * 44_100, 44_100), "1:02:03");
+    assert_eq!(duration_text(280 * 48_000, 48_000), "4:40");
+    assert_eq!(duration_text(36_000, 1), "10:00:00");
+    assert_eq!(duration_text(0, 44_100), "0:00");
+    // A zero sample rate has no duration; it must not divide by zero.
+    assert_eq!(duration_text(1000, 0), "0:00");
+}
+
+#[test]
+fn log_dates_are_zero_padded() {
+    let date = LogDate {
+        year: 2026,
+        month: 1,
+        day: 2,
+        hour: 3,
+        minute: 4,
+        second: 5,
+    };
+    assert_eq!(date.to_string(), "2026-01-02 03:04:05");
+}
