@@ -40,6 +40,8 @@ struct JsonTrack<'a> {
     channels: u16,
     channel_names: &'a [String],
     frames: u64,
+    /// ALGORITHM.md §1: windows cut (the counted tail included).
+    windows: u64,
     duration_seconds: Option<f64>,
     official_dr: Option<i32>,
     precise_dr: Option<f64>,
@@ -99,10 +101,12 @@ fn json_track(track: &ReportTrack) -> JsonTrack<'_> {
         codec: &meta.codec,
         sample_rate: meta.sample_rate,
         bits: meta.bits_per_sample,
-        bitrate_kbps: meta.bitrate_kbps,
+        // Rounded as logs print it: a bitrate is a property, not a measurement.
+        bitrate_kbps: meta.bitrate_kbps.filter(|k| k.is_finite()).map(|k| k.round() as u32),
         channels: meta.channels,
         channel_names: &meta.channel_names,
         frames: result.frames,
+        windows: result.windows,
         duration_seconds: finite(result.duration_seconds()),
         official_dr: result.official_dr,
         precise_dr: result.precise_dr.and_then(finite),

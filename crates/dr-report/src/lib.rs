@@ -25,6 +25,9 @@ mod model;
 mod text;
 mod text_format;
 
+/// The product name every log and JSON document carries (CLI and C ABI alike).
+pub const PRODUCT: &str = "MacinMeter";
+
 pub use group::{sections, Section, SectionKind};
 pub use json::{json, JSON_SCHEMA};
 pub use model::{Failure, LogDate, LogHeader, Report, ReportTrack, ToolInfo, TrackMeta};

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 /// What the logs show about one file besides its measurement. The CLI fills it from
 /// the decoder, the foobar2000 component from the host's strings, so every field is
 /// plain data. Tags that are absent, empty or only whitespace count as absent.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TrackMeta {
     /// As the caller names the file; '/' and '\\' both separate folders (so a Windows
     /// path from foobar2000 groups the same on every platform).
@@ -32,7 +32,8 @@ pub struct TrackMeta {
     /// Index of the LFE channel, when the layout names one.
     pub lfe_channel: Option<usize>,
     /// LOG_FORMAT.md: size*8/duration for compressed files, rate*bits*channels/1000 for PCM.
-    pub bitrate_kbps: Option<u32>,
+    /// Not rounded: an album's bitrate is the duration-weighted mean, rounded once.
+    pub bitrate_kbps: Option<f64>,
 }
 
 /// One measured file.

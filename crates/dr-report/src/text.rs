@@ -76,7 +76,7 @@ fn average_bitrate_kbps(tracks: &[&ReportTrack]) -> Option<u64> {
         .filter_map(|t| {
             let seconds = t.result.duration_seconds();
             let weight = if seconds.is_finite() { seconds } else { 0.0 };
-            t.meta.bitrate_kbps.map(|kbps| (f64::from(kbps), weight))
+            t.meta.bitrate_kbps.filter(|k| k.is_finite()).map(|kbps| (kbps, weight))
         })
         .collect();
     if rated.is_empty() {
@@ -236,39 +236,31 @@ fn channel_columns(out: &mut String, track: &ReportTrack) {
     }
 }
 
-/// Three or more channels: one row per channel, columns aligned to the widest value.
+/// Three or more channels: one row per channel, exactly in the layout of LOG_FORMAT.md's
+/// example (`Channel 3 (FC)   Peak -0.52 dB   RMS -17.10 dB   DR 11.84 dB`), marks after
+/// one space.
 fn channel_rows(out: &mut String, track: &ReportTrack) {
     let result = &track.result;
-    let cells: Vec<[String; 4]> = result
-        .channels
-        .iter()
-        .enumerate()
-        .map(|(index, channel)| {
-            let name = match track.meta.channel_names.get(index).map(|n| n.trim()) {
-                Some(known) if !known.is_empty() => {
-                    format!("Channel {} ({})", index + 1, one_line(known))
-                }
-                _ => format!("Channel {}", index + 1),
-            };
-            [name, db_text(channel.peak), db_text(channel.rms), fixed2(channel.dr)]
-        })
-        .collect();
-    let width = |column: usize| cells.iter().map(|c| c[column].chars().count()).max().unwrap_or(0);
-    let (name_w, peak_w, rms_w, dr_w) = (width(0), width(1), width(2), width(3));
-    for (index, ([name, peak, rms, dr], channel)) in cells.iter().zip(&result.channels).enumerate() {
-        let mut text = format!("{name:<name_w$}   Peak {peak:>peak_w$} dB   RMS {rms:>rms_w$} dB   DR {dr:>dr_w$} dB");
-        let marks: Vec<&str> = [
+    for (index, channel) in result.channels.iter().enumerate() {
+        let name = match track.meta.channel_names.get(index).map(|n| n.trim()) {
+            Some(known) if !known.is_empty() => format!("Channel {} ({})", index + 1, one_line(known)),
+            _ => format!("Channel {}", index + 1),
+        };
+        let mut text = format!(
+            "{name}   Peak {} dB   RMS {} dB   DR {} dB",
+            db_text(channel.peak),
+            db_text(channel.rms),
+            fixed2(channel.dr)
+        );
+        for (applies, mark) in [
             (track.meta.lfe_channel == Some(index), "[LFE]"),
             (channel.silent, "[silent]"),
             (result.excluded_channel == Some(index), "[excluded]"),
-        ]
-        .iter()
-        .filter(|(applies, _)| *applies)
-        .map(|&(_, mark)| mark)
-        .collect();
-        if !marks.is_empty() {
-            text.push_str("   ");
-            text.push_str(&marks.join(" "));
+        ] {
+            if applies {
+                text.push(' ');
+                text.push_str(mark);
+            }
         }
         line(out, &text);
     }

@@ -72,7 +72,7 @@ fn two_section_report() -> Report {
     };
     let intro = ReportTrack {
         meta: TrackMeta {
-            bitrate_kbps: Some(900),
+            bitrate_kbps: Some(900.0),
             ..album_track("1/2", "Intro", "01 Intro.flac")
         },
         result: result(
@@ -87,7 +87,7 @@ fn two_section_report() -> Report {
         meta: TrackMeta {
             sample_rate: 48_000,
             bits_per_sample: Some(24),
-            bitrate_kbps: Some(1200),
+            bitrate_kbps: Some(1200.0),
             ..album_track("2/2", "Song", "02 Song.flac")
         },
         result: result(
@@ -101,7 +101,7 @@ fn two_section_report() -> Report {
     let silence = ReportTrack {
         meta: TrackMeta {
             codec: "PCM".to_string(),
-            bitrate_kbps: Some(1411),
+            bitrate_kbps: Some(1411.0),
             ..meta("/music/Misc/take 1.wav")
         },
         // 59.6 s: rounds to 1:00.
@@ -112,7 +112,7 @@ fn two_section_report() -> Report {
             codec: "MP3".to_string(),
             bits_per_sample: None,
             channels: 1,
-            bitrate_kbps: Some(320),
+            bitrate_kbps: Some(320.0),
             ..meta("/music/Misc/live.mp3")
         },
         result: result(44_100, 3723 * 44_100, vec![channel(0.0, -8.0, 7.5)], Some(7.5), Some(8)),

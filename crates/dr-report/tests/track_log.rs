@@ -62,7 +62,7 @@ fn mono_has_one_column_and_no_precise_line() {
         meta: TrackMeta {
             channels: 1,
             bits_per_sample: Some(24),
-            bitrate_kbps: Some(700),
+            bitrate_kbps: Some(700.0),
             sample_rate: 96_000,
             ..meta("/music/Speech/talk.flac")
         },
@@ -111,7 +111,7 @@ fn surround_rows_mark_lfe_and_silence() {
             bits_per_sample: None,
             channels: 6,
             sample_rate: 48_000,
-            bitrate_kbps: Some(384),
+            bitrate_kbps: Some(384.0),
             channel_names: ["FL", "FR", "FC", "LFE", "BL", "BR"].map(String::from).to_vec(),
             lfe_channel: Some(3),
             ..tagged("/movies/5.1.m4a")
@@ -138,12 +138,12 @@ fn surround_rows_mark_lfe_and_silence() {
         "Duration: 1:02:03",
         RULE,
         "",
-        "Channel 1 (FL)    Peak -0.52 dB   RMS -17.10 dB   DR 11.84 dB",
-        "Channel 2 (FR)    Peak -0.61 dB   RMS -17.33 dB   DR 12.02 dB",
-        "Channel 3 (FC)    Peak -1.20 dB   RMS -19.00 dB   DR 13.10 dB",
-        "Channel 4 (LFE)   Peak -6.00 dB   RMS -25.50 dB   DR  9.75 dB   [LFE]",
-        "Channel 5 (BL)    Peak -3.40 dB   RMS -22.00 dB   DR 14.36 dB",
-        "Channel 6 (BR)    Peak  -inf dB   RMS   -inf dB   DR  0.00 dB   [silent]",
+        "Channel 1 (FL)   Peak -0.52 dB   RMS -17.10 dB   DR 11.84 dB",
+        "Channel 2 (FR)   Peak -0.61 dB   RMS -17.33 dB   DR 12.02 dB",
+        "Channel 3 (FC)   Peak -1.20 dB   RMS -19.00 dB   DR 13.10 dB",
+        "Channel 4 (LFE)   Peak -6.00 dB   RMS -25.50 dB   DR 9.75 dB [LFE]",
+        "Channel 5 (BL)   Peak -3.40 dB   RMS -22.00 dB   DR 14.36 dB",
+        "Channel 6 (BR)   Peak -inf dB   RMS -inf dB   DR 0.00 dB [silent]",
         RULE,
         "",
         "Official DR Value: DR12",
@@ -187,7 +187,7 @@ fn three_channels_reproduce_the_row_of_log_format_md() {
     track.meta.channel_names.clear();
     track.result.excluded_channel = Some(0);
     let log = track_log(&track, &header());
-    assert!(log.contains("\nChannel 1   Peak -0.50 dB   RMS -16.00 dB   DR 12.00 dB   [excluded]\n"));
+    assert!(log.contains("\nChannel 1   Peak -0.50 dB   RMS -16.00 dB   DR 12.00 dB [excluded]\n"));
     assert!(log.contains("\nChannel 3   Peak -0.52 dB   RMS -17.10 dB   DR 11.84 dB\n"));
 }
 

@@ -89,7 +89,7 @@ pub fn meta(path: &str) -> TrackMeta {
         sample_rate: 44_100,
         bits_per_sample: Some(16),
         channels: 2,
-        bitrate_kbps: Some(1024),
+        bitrate_kbps: Some(1024.0),
         ..TrackMeta::default()
     }
 }
