@@ -1,0 +1,1311 @@
+// C++17 test of libmacinmeter's C ABI (include/macinmeter.h), built and run by tests/abi.rs:
+//   g++ -std=c++17 -Wall -Wextra -Werror abi_test.cpp -lmacinmeter
+//   ./abi_test <scratch dir> [--valgrind]
+//
+// Expected values come from the rules of shared/docs/ALGORITHM.md, worked by hand in the
+// test (DC, second peak, window counts) or by the small independent implementation of
+// those rules below (`reference`), never from the library's own output.
+#include "macinmeter.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cinttypes>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+static_assert(MM_ABI_VERSION == 1, "this test describes ABI version 1");
+
+// ---------------------------------------------------------------------------------------------
+// A tiny test harness.
+
+static int g_failures = 0;
+static int g_checks = 0;
+static bool g_valgrind = false;
+
+#define CHECK(cond)                                                                                  \
+    do {                                                                                             \
+        ++g_checks;                                                                                  \
+        if (!(cond)) {                                                                               \
+            ++g_failures;                                                                            \
+            std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);            \
+        }                                                                                            \
+    } while (0)
+
+#define CHECK_NEAR(a, b, tol)                                                                        \
+    do {                                                                                             \
+        ++g_checks;                                                                                  \
+        const double a_ = (a), b_ = (b);                                                             \
+        if (!(std::fabs(a_ - b_) <= (tol))) {                                                        \
+            ++g_failures;                                                                            \
+            std::fprintf(stderr, "%s:%d: %s = %.17g, expected %s = %.17g (tolerance %g)\n", __FILE__, \
+                         __LINE__, #a, a_, #b, b_, (double)(tol));                                   \
+        }                                                                                            \
+    } while (0)
+
+// A call that must succeed.
+#define CHECK_OK(call)                                                                               \
+    do {                                                                                             \
+        ++g_checks;                                                                                  \
+        const mm_status s_ = (call);                                                                 \
+        if (s_ != MM_OK) {                                                                           \
+            ++g_failures;                                                                            \
+            std::fprintf(stderr, "%s:%d: %s returned %s: %s\n", __FILE__, __LINE__, #call,           \
+                         mm_status_name(s_), mm_last_error());                                       \
+        }                                                                                            \
+    } while (0)
+
+// Sets this thread's last error to a known message that no checked call produces, so that
+// CHECK_STATUS can tell that the call under test wrote a message of its own.
+static std::string arm_last_error() {
+    mm_analyzer_options o = mm_analyzer_options_default();
+    o.excluded_channel = -7;
+    mm_analyzer* a = nullptr;
+    (void)mm_analyzer_new(44100, 3, &o, &a);  // fails: channel -7
+    return mm_last_error();
+}
+
+// A call that must fail with `expected` and leave a new, non-empty message.
+#define CHECK_STATUS(call, expected)                                                                 \
+    do {                                                                                             \
+        ++g_checks;                                                                                  \
+        const std::string armed_ = arm_last_error();                                                 \
+        const mm_status s_ = (call);                                                                 \
+        const char* m_ = mm_last_error();                                                            \
+        if (s_ != (expected) || m_ == nullptr || m_[0] == '\0' || armed_ == m_) {                    \
+            ++g_failures;                                                                            \
+            std::fprintf(stderr, "%s:%d: %s returned %s (\"%s\"), expected %s with a message\n",      \
+                         __FILE__, __LINE__, #call, mm_status_name(s_), m_ ? m_ : "(null)",          \
+                         mm_status_name(expected));                                                  \
+        }                                                                                            \
+    } while (0)
+
+// ---------------------------------------------------------------------------------------------
+// The measurement rules (ALGORITHM.md), implemented independently of the library.
+
+// §1: window length for the rates the spec lists (the library computes it its own way).
+static uint64_t window_frames(uint32_t rate) {
+    switch (rate) {
+        case 44100: return 132480;
+        case 48000: return 144195;
+        case 96000: return 288391;
+        default: return (uint64_t)rate * 736 / 245;
+    }
+}
+
+struct RefChannel {
+    double dr, peak_selected, peak_first, peak_second, rms20, peak, rms;
+    bool silent;
+};
+
+struct RefTrack {
+    std::vector<RefChannel> channels;
+    uint64_t frames, windows;
+    bool has_dr;
+    double precise_dr;
+};
+
+// §1-§8 over a whole interleaved track, in long double.
+static RefTrack reference(const std::vector<double>& x, unsigned channels, uint32_t rate, int excluded = -1) {
+    RefTrack t{};
+    const uint64_t frames = x.size() / channels;
+    const uint64_t w = window_frames(rate);
+    t.frames = frames;
+    double dr_sum = 0;
+    int counted = 0;
+    for (unsigned c = 0; c < channels; ++c) {
+        std::vector<uint64_t> hist(10001, 0);
+        std::vector<double> window_peaks;
+        long double total = 0;
+        double peak = 0;
+        for (uint64_t start = 0; start < frames; start += w) {
+            const uint64_t n = std::min(w, frames - start);
+            long double sum = 0;
+            double wpeak = 0;
+            for (uint64_t f = start; f < start + n; ++f) {
+                const double v = x[f * channels + c];
+                sum += (long double)v * v;
+                wpeak = std::max(wpeak, std::fabs(v));
+            }
+            total += sum;
+            peak = std::max(peak, wpeak);
+            if (n >= 2) {  // §1: a 1-frame tail is dropped
+                const double rms = (double)std::sqrt(2.0L * sum / n);
+                hist[std::min<uint64_t>(10000, (uint64_t)(10000.0 * rms))] += 1;
+                window_peaks.push_back(wpeak);
+            }
+        }
+        if (c == 0) t.windows = window_peaks.size();
+        std::sort(window_peaks.begin(), window_peaks.end(), std::greater<double>());
+        RefChannel r{};
+        r.peak_first = window_peaks.empty() ? 0 : window_peaks[0];
+        r.peak_second = window_peaks.size() > 1 ? window_peaks[1] : r.peak_first;
+        r.peak_selected = r.peak_second > 0 ? r.peak_second : r.peak_first;
+        const uint64_t k = std::max<uint64_t>(1, window_peaks.size() / 5);
+        uint64_t remaining = k;
+        long double sum = 0;
+        for (int bin = 10000; bin >= 0 && remaining > 0; --bin) {
+            const uint64_t take = std::min(hist[bin], remaining);
+            sum += (long double)take * bin * bin * 1e-8L;
+            remaining -= take;
+        }
+        r.rms20 = (double)std::sqrt(sum / k);
+        r.dr = (r.peak_selected > 0 && r.rms20 > 0) ? 20.0 * std::log10(r.peak_selected / r.rms20) : 0.0;
+        r.peak = peak;
+        r.rms = frames ? (double)std::sqrt(2.0L * total / frames) : 0.0;
+        r.silent = r.peak_selected <= 1e-12 || r.rms20 <= 1e-12;
+        if (!r.silent && (int)c != excluded) {
+            dr_sum += r.dr;
+            ++counted;
+        }
+        t.channels.push_back(r);
+    }
+    t.has_dr = counted > 0;
+    t.precise_dr = counted ? dr_sum / counted : NAN;
+    return t;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers over the library.
+
+struct ResultPtr {
+    mm_result* p = nullptr;
+    ResultPtr() = default;
+    explicit ResultPtr(mm_result* r) : p(r) {}
+    ResultPtr(const ResultPtr&) = delete;
+    ResultPtr& operator=(const ResultPtr&) = delete;
+    ResultPtr(ResultPtr&& o) noexcept : p(o.p) { o.p = nullptr; }
+    ResultPtr& operator=(ResultPtr&& o) noexcept {
+        std::swap(p, o.p);
+        return *this;
+    }
+    ~ResultPtr() { mm_result_free(p); }
+};
+
+static mm_track_summary summary_of(const mm_result* r) {
+    mm_track_summary s{};
+    CHECK_OK(mm_result_summary(r, &s));
+    return s;
+}
+
+static mm_channel_result channel_of(const mm_result* r, uint32_t c) {
+    mm_channel_result ch{};
+    CHECK_OK(mm_result_channel(r, c, &ch));
+    return ch;
+}
+
+enum class Feed { F64, F32, I16 };
+
+static std::mt19937 g_rng(20261121);
+
+// A random chunk size in frames: mostly small and odd, sometimes 0, 1 or large.
+static size_t random_chunk(size_t remaining) {
+    const uint32_t pick = g_rng() % 100;
+    size_t n;
+    if (pick < 3) n = 0;
+    else if (pick < 8) n = 1;
+    else if (pick < 90) n = 1 + g_rng() % 6000;
+    else n = 1 + g_rng() % 70000;
+    return std::min(n, remaining);
+}
+
+// Analyses an interleaved track given as doubles (for F64/F32) or int16 (for I16) in random
+// chunks through mm_analyzer_push_*.
+static ResultPtr analyse(Feed feed, const std::vector<double>& xd, const std::vector<int16_t>& xi, unsigned channels,
+                         uint32_t rate, int excluded = -1) {
+    mm_analyzer_options options = mm_analyzer_options_default();
+    options.excluded_channel = excluded;
+    mm_analyzer* a = nullptr;
+    CHECK_OK(mm_analyzer_new(rate, channels, &options, &a));
+    if (!a) return ResultPtr();
+    const size_t frames = (feed == Feed::I16 ? xi.size() : xd.size()) / channels;
+    std::vector<float> scratch;
+    size_t pos = 0;
+    while (pos < frames) {
+        const size_t n = random_chunk(frames - pos);
+        switch (feed) {
+            case Feed::F64: CHECK_OK(mm_analyzer_push_f64(a, xd.data() + pos * channels, n)); break;
+            case Feed::I16: CHECK_OK(mm_analyzer_push_i16(a, xi.data() + pos * channels, n)); break;
+            case Feed::F32:
+                scratch.assign(xd.begin() + pos * channels, xd.begin() + (pos + n) * channels);
+                CHECK_OK(mm_analyzer_push_f32(a, scratch.data(), n));
+                break;
+        }
+        pos += n;
+    }
+    mm_result* r = nullptr;
+    CHECK_OK(mm_analyzer_finish(a, &r));
+    mm_analyzer_free(a);
+    return ResultPtr(r);
+}
+
+// Compares a result with the reference, DR values to `tol_db`, linear values relatively.
+static void check_against(const mm_result* r, const RefTrack& ref, double tol_db, const char* what) {
+    const int before = g_failures;
+    if (!r) {
+        CHECK(!"no result");
+        return;
+    }
+    const mm_track_summary s = summary_of(r);
+    CHECK(s.channels == ref.channels.size());
+    CHECK(s.frames == ref.frames);
+    CHECK(s.windows == ref.windows);
+    CHECK(s.has_dr == ref.has_dr);
+    if (ref.has_dr) {
+        CHECK_NEAR(s.precise_dr, ref.precise_dr, tol_db);
+        CHECK(s.official_dr == (int32_t)std::lround(ref.precise_dr));
+    } else {
+        CHECK(std::isnan(s.precise_dr));
+        CHECK(s.official_dr == MM_DR_NONE);
+    }
+    for (uint32_t c = 0; c < s.channels && c < ref.channels.size(); ++c) {
+        const mm_channel_result ch = channel_of(r, c);
+        const RefChannel& e = ref.channels[c];
+        CHECK_NEAR(ch.dr, e.dr, tol_db);
+        CHECK_NEAR(ch.peak_selected, e.peak_selected, 1e-15);
+        CHECK_NEAR(ch.peak_first, e.peak_first, 1e-15);
+        CHECK_NEAR(ch.peak_second, e.peak_second, 1e-15);
+        CHECK_NEAR(ch.rms20, e.rms20, 1e-12 * std::max(1.0, e.rms20));
+        CHECK_NEAR(ch.peak, e.peak, 1e-15);
+        CHECK_NEAR(ch.rms, e.rms, 1e-12 * std::max(1.0, e.rms));
+        CHECK(ch.silent == e.silent);
+    }
+    if (g_failures != before) std::fprintf(stderr, "  (while checking %s)\n", what);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A tiny WAV (RIFF, PCM 16-bit) writer and reader.
+
+static void put_u32(std::string& s, uint32_t v) {
+    for (int i = 0; i < 4; ++i) s.push_back((char)((v >> (8 * i)) & 0xff));
+}
+static void put_u16(std::string& s, uint16_t v) {
+    s.push_back((char)(v & 0xff));
+    s.push_back((char)(v >> 8));
+}
+
+static bool write_wav16(const std::string& path, const std::vector<int16_t>& pcm, unsigned channels, uint32_t rate) {
+    std::string b = "RIFF";
+    const uint32_t data_bytes = (uint32_t)(pcm.size() * 2);
+    put_u32(b, 36 + data_bytes);
+    b += "WAVEfmt ";
+    put_u32(b, 16);
+    put_u16(b, 1);  // PCM
+    put_u16(b, (uint16_t)channels);
+    put_u32(b, rate);
+    put_u32(b, rate * channels * 2);
+    put_u16(b, (uint16_t)(channels * 2));
+    put_u16(b, 16);
+    b += "LIST";  // a chunk the reader must skip
+    put_u32(b, 5);
+    b += "abcde";
+    b.push_back('\0');  // pad byte of the odd-sized chunk
+    b += "data";
+    put_u32(b, data_bytes);
+    for (int16_t v : pcm) put_u16(b, (uint16_t)v);
+    std::ofstream f(path, std::ios::binary);
+    f.write(b.data(), (std::streamsize)b.size());
+    return (bool)f;
+}
+
+struct Wav {
+    unsigned channels = 0;
+    uint32_t rate = 0;
+    unsigned bits = 0;
+    std::vector<int16_t> pcm;  // 16-bit only
+};
+
+static uint32_t get_u32(const unsigned char* p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
+static uint16_t get_u16(const unsigned char* p) { return (uint16_t)(p[0] | p[1] << 8); }
+
+// Reads a little-endian PCM WAV file with 16-bit samples; false if it is anything else.
+static bool read_wav16(const std::string& path, Wav& out) {
+    std::ifstream f(path, std::ios::binary);
+    std::vector<unsigned char> b((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    if (b.size() < 12 || std::memcmp(b.data(), "RIFF", 4) != 0 || std::memcmp(b.data() + 8, "WAVE", 4) != 0)
+        return false;
+    size_t pos = 12;
+    bool have_fmt = false;
+    while (pos + 8 <= b.size()) {
+        const uint32_t size = get_u32(&b[pos + 4]);
+        const size_t body = pos + 8;
+        if (body + size > b.size()) return false;
+        if (std::memcmp(&b[pos], "fmt ", 4) == 0 && size >= 16) {
+            const uint16_t tag = get_u16(&b[body]);
+            out.channels = get_u16(&b[body + 2]);
+            out.rate = get_u32(&b[body + 4]);
+            out.bits = get_u16(&b[body + 14]);
+            have_fmt = (tag == 1 || tag == 0xFFFE) && out.bits == 16 && out.channels > 0;
+        } else if (std::memcmp(&b[pos], "data", 4) == 0 && have_fmt) {
+            out.pcm.resize(size / 2);
+            for (size_t i = 0; i < out.pcm.size(); ++i) out.pcm[i] = (int16_t)get_u16(&b[body + 2 * i]);
+            return true;
+        }
+        pos = body + size + (size & 1);
+    }
+    return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Test signals.
+
+static std::vector<double> to_double(const std::vector<int16_t>& x) {
+    std::vector<double> d(x.size());
+    for (size_t i = 0; i < x.size(); ++i) d[i] = x[i] / 32768.0;
+    return d;
+}
+
+// "Music-like" 16-bit stereo: two sines under a slow envelope plus noise; channels differ.
+static std::vector<int16_t> music16(uint64_t frames, uint32_t rate, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<int> noise(-300, 300);
+    std::vector<int16_t> x(frames * 2);
+    const double pi = 3.14159265358979323846;
+    for (uint64_t f = 0; f < frames; ++f) {
+        const double t = (double)f / rate;
+        const double env = 0.25 + 0.7 * std::fabs(std::sin(2 * pi * 0.07 * t));
+        const double l = env * (0.6 * std::sin(2 * pi * 220 * t) + 0.3 * std::sin(2 * pi * 1375 * t));
+        const double r = env * (0.5 * std::sin(2 * pi * 330 * t + 1) + 0.25 * std::sin(2 * pi * 2750 * t));
+        x[2 * f] = (int16_t)std::lround(std::clamp(l * 32767.0 + noise(rng), -32768.0, 32767.0));
+        x[2 * f + 1] = (int16_t)std::lround(std::clamp(r * 32767.0 + noise(rng), -32768.0, 32767.0));
+    }
+    return x;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests of the analyser.
+
+static void test_version() {
+    const char* v = mm_version();
+    CHECK(v != nullptr && std::strcmp(v, MM_EXPECTED_VERSION) == 0);
+    CHECK(mm_abi_version() == MM_ABI_VERSION);
+    CHECK(std::strcmp(mm_status_name(MM_OK), "MM_OK") == 0);
+    CHECK(std::strcmp(mm_status_name(MM_CANCELLED), "MM_CANCELLED") == 0);
+    CHECK(std::strcmp(mm_status_name(MM_FORMAT_CHANGED), "MM_FORMAT_CHANGED") == 0);
+    CHECK(std::strcmp(mm_status_name(12345), "unknown status") == 0);
+}
+
+// ALGORITHM.md §10: DC of amplitude 0.5, 30 s at 44.1 kHz.
+static void test_dc() {
+    const uint32_t rate = 44100;
+    const uint64_t frames = 30ull * rate;
+    const std::vector<double> xd(frames * 2, 0.5);
+    const std::vector<int16_t> xi(frames * 2, 16384);  // 0.5 * 32768
+    // By hand: every window's RMS is sqrt(2 * 0.25) = 0.70710678 -> bin 7071 -> rms20 = 0.7071;
+    // peak 0.5; DR = 20 log10(0.5 / 0.7071) = -3.0099 dB -> DR-3.
+    const double rms20 = 7071 / 10000.0;
+    const double dr = 20 * std::log10(0.5 / rms20);
+    // 1323000 frames = 9 windows of 132480 + a tail of 130680 -> 10 windows.
+    const uint64_t windows = 9 + 1;
+    CHECK(frames - 9 * 132480 == 130680);
+    double dr_by_feed[3];
+    const Feed feeds[3] = {Feed::F64, Feed::F32, Feed::I16};
+    for (int i = 0; i < 3; ++i) {
+        ResultPtr r = analyse(feeds[i], xd, xi, 2, rate);
+        if (!r.p) continue;
+        const mm_track_summary s = summary_of(r.p);
+        CHECK(s.sample_rate == rate && s.channels == 2 && s.frames == frames && s.windows == windows);
+        CHECK_NEAR(s.duration_seconds, 30.0, 1e-12);
+        CHECK(s.has_dr);
+        CHECK_NEAR(s.precise_dr, dr, 1e-12);
+        CHECK(s.official_dr == -3);
+        CHECK(s.excluded_channel == -1);
+        CHECK_NEAR(s.peak, 0.5, 0);
+        CHECK_NEAR(s.rms, std::sqrt(0.5), 1e-15);
+        CHECK(s.nonfinite_samples == 0);
+        for (uint32_t c = 0; c < 2; ++c) {
+            const mm_channel_result ch = channel_of(r.p, c);
+            CHECK_NEAR(ch.dr, dr, 1e-12);
+            CHECK_NEAR(ch.rms20, rms20, 1e-15);
+            CHECK_NEAR(ch.peak_selected, 0.5, 0);
+            CHECK_NEAR(ch.peak_first, 0.5, 0);
+            CHECK_NEAR(ch.peak_second, 0.5, 0);
+            CHECK_NEAR(ch.peak, 0.5, 0);
+            CHECK_NEAR(ch.rms, std::sqrt(0.5), 1e-15);
+            CHECK(!ch.silent && !ch.excluded);
+        }
+        dr_by_feed[i] = s.precise_dr;
+    }
+    CHECK_NEAR(dr_by_feed[0], dr_by_feed[2], 1e-9);
+    CHECK_NEAR(dr_by_feed[1], dr_by_feed[2], 1e-9);
+}
+
+// ALGORITHM.md §10: 10 windows of low noise, a spike of 0.9 in window 3 and of 0.6 in window 7.
+static void test_second_peak() {
+    const uint32_t rate = 44100;
+    const uint64_t w = 132480;
+    const uint64_t frames = 10 * w;
+    std::vector<int16_t> xi(frames);
+    const int16_t low = 328;  // a square wave of +-328/32768 (about -40 dBFS)
+    for (uint64_t f = 0; f < frames; ++f) xi[f] = (f / 50) % 2 ? low : (int16_t)-low;
+    const int16_t spike1 = 29491, spike2 = 19661;  // 0.9 and 0.6 of full scale, as 16-bit values
+    xi[3 * w + 1000] = spike1;
+    xi[7 * w + 5000] = spike2;
+    const std::vector<double> xd = to_double(xi);
+    // By hand: p1 = 29491/32768, p2 = 19661/32768, peak_selected = p2. k = max(1, 10/5) = 2: the
+    // two loudest windows are 3 and 7, whose sums are (w-1)*328^2 + spike^2.
+    const double p1 = spike1 / 32768.0, p2 = spike2 / 32768.0;
+    auto bin_of = [&](double spike) {
+        const double sum = ((double)(w - 1) * low * low + spike * spike) / (32768.0 * 32768.0);
+        return std::floor(10000 * std::sqrt(2 * sum / w));
+    };
+    const double b3 = bin_of(spike1), b7 = bin_of(spike2);
+    const double rms20 = std::sqrt((b3 * b3 * 1e-8 + b7 * b7 * 1e-8) / 2);
+    const double dr = 20 * std::log10(p2 / rms20);
+    const RefTrack ref = reference(xd, 1, rate);
+    CHECK_NEAR(ref.channels[0].dr, dr, 1e-12);  // the reference agrees with the hand arithmetic
+    for (Feed feed : {Feed::F64, Feed::F32, Feed::I16}) {
+        ResultPtr r = analyse(feed, xd, xi, 1, rate);
+        if (!r.p) continue;
+        const mm_channel_result ch = channel_of(r.p, 0);
+        CHECK_NEAR(ch.peak_first, p1, 0);
+        CHECK_NEAR(ch.peak_second, p2, 0);
+        CHECK_NEAR(ch.peak_selected, p2, 0);
+        CHECK_NEAR(ch.rms20, rms20, 1e-15);
+        CHECK_NEAR(ch.dr, dr, 1e-9);
+        CHECK(summary_of(r.p).windows == 10);
+        check_against(r.p, ref, 1e-9, "second peak");
+    }
+}
+
+// ALGORITHM.md §10: 2W frames -> 2 windows, 2W+1 -> 2 (1-frame tail dropped), 2W+2 -> 3.
+static void test_window_counts() {
+    const uint64_t w = 144195;  // 48 kHz
+    const uint64_t lengths[3] = {2 * w, 2 * w + 1, 2 * w + 2};
+    const uint64_t expected[3] = {2, 2, 3};
+    for (int i = 0; i < 3; ++i) {
+        std::vector<double> x(lengths[i] * 3);
+        for (size_t j = 0; j < x.size(); ++j) x[j] = ((int)((j / 3) % 7) - 3) / 8.0 * (1 + j % 3) / 3.0;
+        ResultPtr r = analyse(Feed::F64, x, {}, 3, 48000);
+        if (!r.p) continue;
+        const mm_track_summary s = summary_of(r.p);
+        CHECK(s.windows == expected[i]);
+        CHECK(s.frames == lengths[i]);
+        check_against(r.p, reference(x, 3, 48000), 1e-9, "window counts");
+    }
+}
+
+// A 16-bit WAV written and read back, fed as int16, double and float: the same DR (1e-9 dB) and
+// the reference's values.
+static void test_wav(const std::string& dir) {
+    const uint32_t rate = 44100;
+    const std::vector<int16_t> pcm = music16((g_valgrind ? 7ull : 20ull) * rate + 12345, rate, 7);
+    const std::string path = dir + "/music16.wav";
+    CHECK(write_wav16(path, pcm, 2, rate));
+    Wav wav;
+    CHECK(read_wav16(path, wav));
+    CHECK(wav.channels == 2 && wav.rate == rate && wav.bits == 16 && wav.pcm == pcm);
+    const std::vector<double> xd = to_double(wav.pcm);
+    const RefTrack ref = reference(xd, wav.channels, wav.rate);
+    ResultPtr ri = analyse(Feed::I16, xd, wav.pcm, wav.channels, wav.rate);
+    ResultPtr rd = analyse(Feed::F64, xd, wav.pcm, wav.channels, wav.rate);
+    ResultPtr rf = analyse(Feed::F32, xd, wav.pcm, wav.channels, wav.rate);
+    if (!ri.p || !rd.p || !rf.p) return;
+    check_against(ri.p, ref, 1e-9, "wav as int16");
+    check_against(rd.p, ref, 1e-9, "wav as double");
+    check_against(rf.p, ref, 1e-9, "wav as float");
+    const mm_track_summary si = summary_of(ri.p), sd = summary_of(rd.p), sf = summary_of(rf.p);
+    CHECK_NEAR(si.precise_dr, sd.precise_dr, 1e-9);
+    CHECK_NEAR(si.precise_dr, sf.precise_dr, 1e-9);
+    for (uint32_t c = 0; c < 2; ++c) CHECK_NEAR(channel_of(ri.p, c).dr, channel_of(rd.p, c).dr, 1e-9);
+    CHECK(ref.precise_dr > 3 && ref.precise_dr < 20);  // the signal is not degenerate
+}
+
+// Silence has no DR; an excluded channel is measured but left out of the mean.
+static void test_silence_and_exclusion() {
+    {
+        const std::vector<double> zeros(44100 * 4 * 2, 0.0);
+        ResultPtr r = analyse(Feed::F64, zeros, {}, 2, 44100);
+        if (r.p) {
+            const mm_track_summary s = summary_of(r.p);
+            CHECK(!s.has_dr && std::isnan(s.precise_dr) && s.official_dr == MM_DR_NONE);
+            CHECK(channel_of(r.p, 0).silent && channel_of(r.p, 1).silent);
+        }
+    }
+    {
+        // 3 channels of DC 0.5, 0.25, 0.125; channel 2 excluded.
+        const uint64_t frames = 5 * 44100;
+        std::vector<double> x(frames * 3);
+        const double level[3] = {0.5, 0.25, 0.125};
+        for (uint64_t f = 0; f < frames; ++f)
+            for (int c = 0; c < 3; ++c) x[f * 3 + c] = level[c];
+        ResultPtr r = analyse(Feed::F64, x, {}, 3, 44100, 2);
+        if (r.p) {
+            auto dc_dr = [](double a) { return 20 * std::log10(a / (std::floor(10000 * std::sqrt(2 * a * a)) / 10000)); };
+            const mm_track_summary s = summary_of(r.p);
+            CHECK(s.excluded_channel == 2);
+            CHECK_NEAR(s.precise_dr, (dc_dr(0.5) + dc_dr(0.25)) / 2, 1e-12);
+            CHECK(channel_of(r.p, 2).excluded && !channel_of(r.p, 0).excluded);
+            CHECK_NEAR(channel_of(r.p, 2).dr, dc_dr(0.125), 1e-12);
+            check_against(r.p, reference(x, 3, 44100, 2), 1e-9, "exclusion");
+        }
+    }
+    {
+        // NaN and infinities are skipped and counted.
+        std::vector<double> x(44100 * 2, 0.5);
+        x[10] = NAN;
+        x[11] = INFINITY;
+        mm_analyzer* a = nullptr;
+        CHECK_OK(mm_analyzer_new(44100, 2, nullptr, &a));
+        CHECK_OK(mm_analyzer_push_f64(a, x.data(), 44100));
+        mm_result* r = nullptr;
+        CHECK_OK(mm_analyzer_finish(a, &r));
+        CHECK(r && summary_of(r).nonfinite_samples == 2);
+        mm_result_free(r);
+        mm_analyzer_free(a);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Misuse of the analyser API: each gives the documented status and a message.
+
+static void test_misuse() {
+    mm_analyzer* a = reinterpret_cast<mm_analyzer*>(0x1);  // out-parameters are reset on failure
+    CHECK_STATUS(mm_analyzer_new(44100, 0, nullptr, &a), MM_INVALID_ARGUMENT);
+    CHECK(a == nullptr);
+    CHECK_STATUS(mm_analyzer_new(44100, 1000, nullptr, &a), MM_INVALID_ARGUMENT);
+    CHECK_STATUS(mm_analyzer_new(44100, 33, nullptr, &a), MM_INVALID_ARGUMENT);
+    CHECK_STATUS(mm_analyzer_new(0, 2, nullptr, &a), MM_INVALID_ARGUMENT);
+    CHECK_STATUS(mm_analyzer_new(44100, 2, nullptr, nullptr), MM_NULL_POINTER);
+    mm_analyzer_options bad = mm_analyzer_options_default();
+    bad.excluded_channel = 2;
+    CHECK_STATUS(mm_analyzer_new(44100, 2, &bad, &a), MM_INVALID_ARGUMENT);
+    bad.excluded_channel = -5;
+    CHECK_STATUS(mm_analyzer_new(44100, 2, &bad, &a), MM_INVALID_ARGUMENT);
+    CHECK(a == nullptr);
+    CHECK_OK(mm_analyzer_new(44100, 32, nullptr, &a));
+    mm_analyzer_free(a);
+
+    const double d[4] = {0.1, 0.2, 0.3, 0.4};
+    const float f[4] = {0.1f, 0.2f, 0.3f, 0.4f};
+    const int16_t s16[4] = {1, 2, 3, 4};
+    const int32_t s32[4] = {1, 2, 3, 4};
+    // NULL handles
+    CHECK_STATUS(mm_analyzer_push_f64(nullptr, d, 2), MM_NULL_POINTER);
+    CHECK_STATUS(mm_analyzer_push_f32(nullptr, f, 2), MM_NULL_POINTER);
+    CHECK_STATUS(mm_analyzer_push_i16(nullptr, s16, 2), MM_NULL_POINTER);
+    CHECK_STATUS(mm_analyzer_push_i32(nullptr, s32, 2, 24), MM_NULL_POINTER);
+    mm_result* r = reinterpret_cast<mm_result*>(0x1);
+    CHECK_STATUS(mm_analyzer_finish(nullptr, &r), MM_NULL_POINTER);
+    CHECK(r == nullptr);
+    mm_track_summary sum;
+    mm_channel_result ch;
+    CHECK_STATUS(mm_result_summary(nullptr, &sum), MM_NULL_POINTER);
+    CHECK_STATUS(mm_result_channel(nullptr, 0, &ch), MM_NULL_POINTER);
+    mm_analyzer_free(nullptr);
+    mm_result_free(nullptr);
+    mm_string_free(nullptr);
+
+    CHECK_OK(mm_analyzer_new(44100, 2, nullptr, &a));
+    // NULL buffers: fine with 0 frames, refused with more.
+    CHECK_OK(mm_analyzer_push_f64(a, nullptr, 0));
+    CHECK_STATUS(mm_analyzer_push_f64(a, nullptr, 2), MM_NULL_POINTER);
+    CHECK_STATUS(mm_analyzer_push_f32(a, nullptr, 1), MM_NULL_POINTER);
+    // frames * channels overflows (checked before anything is read)
+    CHECK_STATUS(mm_analyzer_push_f64(a, d, SIZE_MAX / 2 + 1), MM_INVALID_ARGUMENT);
+    CHECK_STATUS(mm_analyzer_push_f64(a, d, SIZE_MAX / 16), MM_INVALID_ARGUMENT);  // byte size overflows
+    // a misaligned buffer
+    alignas(8) unsigned char raw[64] = {};
+    CHECK_STATUS(mm_analyzer_push_f64(a, reinterpret_cast<const double*>(raw + 1), 1), MM_INVALID_ARGUMENT);
+    // float then integer in one track
+    CHECK_OK(mm_analyzer_push_f64(a, d, 2));
+    CHECK_OK(mm_analyzer_push_f32(a, f, 2));  // float and double mix
+    CHECK_STATUS(mm_analyzer_push_i16(a, s16, 2), MM_INVALID_STATE);
+    CHECK_OK(mm_analyzer_push_f64(a, d, 2));  // the analyser is still usable
+    CHECK_STATUS(mm_analyzer_finish(a, nullptr), MM_NULL_POINTER);
+    CHECK_OK(mm_analyzer_finish(a, &r));
+    CHECK(r != nullptr);
+    // after finish
+    CHECK_STATUS(mm_analyzer_push_f64(a, d, 2), MM_INVALID_STATE);
+    CHECK_STATUS(mm_analyzer_push_i16(a, s16, 2), MM_INVALID_STATE);
+    mm_result* r2 = reinterpret_cast<mm_result*>(0x1);
+    CHECK_STATUS(mm_analyzer_finish(a, &r2), MM_INVALID_STATE);
+    CHECK(r2 == nullptr);
+    mm_analyzer_free(a);
+    // result accessors
+    CHECK_STATUS(mm_result_summary(r, nullptr), MM_NULL_POINTER);
+    CHECK_STATUS(mm_result_channel(r, 2, &ch), MM_INVALID_ARGUMENT);
+    CHECK_STATUS(mm_result_channel(r, UINT32_MAX, &ch), MM_INVALID_ARGUMENT);
+    CHECK_OK(mm_result_channel(r, 1, &ch));
+    CHECK(summary_of(r).frames == 6);
+    mm_result_free(r);
+
+    // integer bit depths
+    CHECK_OK(mm_analyzer_new(44100, 2, nullptr, &a));
+    CHECK_STATUS(mm_analyzer_push_i32(a, s32, 2, 0), MM_INVALID_ARGUMENT);
+    CHECK_STATUS(mm_analyzer_push_i32(a, s32, 2, 33), MM_INVALID_ARGUMENT);
+    CHECK_OK(mm_analyzer_push_i32(a, s32, 2, 24));
+    CHECK_STATUS(mm_analyzer_push_i32(a, s32, 2, 16), MM_INVALID_STATE);  // a second bit depth
+    CHECK_STATUS(mm_analyzer_push_f32(a, f, 2), MM_INVALID_STATE);
+    mm_analyzer_free(a);  // never finished: freeing is enough
+
+    // The last error is per thread: a failure on another thread does not touch this one's.
+    const std::string mine = arm_last_error();
+    std::thread([] {
+        CHECK(mm_last_error()[0] == '\0');  // a fresh thread has no message yet
+        CHECK_STATUS(mm_analyzer_push_f64(nullptr, nullptr, 0), MM_NULL_POINTER);
+    }).join();
+    CHECK(mine == mm_last_error());
+}
+
+// A result is immutable and may be read from several threads at once; an analyser may move
+// between threads.
+static void test_threads() {
+    std::vector<double> x(44100 * 7 * 2);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(i * 0.001) * (0.2 + (i % 1000) / 2000.0);
+    mm_analyzer* a = nullptr;
+    CHECK_OK(mm_analyzer_new(44100, 2, nullptr, &a));
+    std::thread([&] { CHECK_OK(mm_analyzer_push_f64(a, x.data(), x.size() / 4)); }).join();
+    CHECK_OK(mm_analyzer_push_f64(a, x.data() + x.size() / 2, x.size() / 4));
+    mm_result* r = nullptr;
+    CHECK_OK(mm_analyzer_finish(a, &r));
+    mm_analyzer_free(a);
+    const mm_track_summary s = summary_of(r);
+    std::vector<std::thread> readers;
+    std::atomic<int> same{0};
+    for (int t = 0; t < 4; ++t)
+        readers.emplace_back([&] {
+            for (int i = 0; i < 200; ++i) {
+                mm_track_summary mine{};
+                if (mm_result_summary(r, &mine) == MM_OK && mine.precise_dr == s.precise_dr) ++same;
+            }
+        });
+    for (auto& t : readers) t.join();
+    CHECK(same == 800);
+    check_against(r, reference(x, 2, 44100), 1e-9, "threads");
+    mm_result_free(r);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Logs. The expected text is built here from LOG_FORMAT.md's rules and the hand-computed values.
+
+struct Text {
+    char* p = nullptr;
+    size_t len = 0;
+    ~Text() { mm_string_free(p); }
+    // The text; `len` when the call reported it, else up to the NUL.
+    std::string str() const { return p ? (len ? std::string(p, len) : std::string(p)) : std::string(); }
+};
+
+static bool has_line(const std::string& text, const std::string& line) {
+    size_t at = 0;
+    while ((at = text.find(line, at)) != std::string::npos) {
+        const bool starts = at == 0 || text[at - 1] == '\n';
+        const bool ends = at + line.size() == text.size() || text[at + line.size()] == '\n';
+        if (starts && ends) return true;
+        ++at;
+    }
+    return false;
+}
+
+// The whitespace-separated words of the first line that contains `needle`.
+static std::vector<std::string> words_of_line(const std::string& text, const std::string& needle) {
+    const size_t hit = text.find(needle);
+    if (hit == std::string::npos) return {};
+    const size_t start = text.rfind('\n', hit) == std::string::npos ? 0 : text.rfind('\n', hit) + 1;
+    const size_t end = text.find('\n', hit);
+    const std::string line = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    std::vector<std::string> words;
+    size_t i = 0;
+    while (i < line.size()) {
+        while (i < line.size() && line[i] == ' ') ++i;
+        size_t j = i;
+        while (j < line.size() && line[j] != ' ') ++j;
+        if (j > i) words.push_back(line.substr(i, j - i));
+        i = j;
+    }
+    return words;
+}
+
+static std::string without_whitespace(const std::string& s) {
+    std::string out;
+    for (char c : s)
+        if (c != ' ' && c != '\n' && c != '\t') out.push_back(c);
+    return out;
+}
+
+static std::string fixed2(double v) {
+    char b[64];
+    std::snprintf(b, sizeof b, "%.2f", v);
+    return b;
+}
+
+static void test_logs() {
+    // Track 1: DC 0.5, 30 s stereo, fed as 16-bit; tagged.
+    const uint64_t frames = 30ull * 44100;
+    const std::vector<int16_t> dc(frames * 2, 16384);
+    ResultPtr r1 = analyse(Feed::I16, {}, dc, 2, 44100);
+    // Track 2: 10 s mono of DC 0.25, untagged, in a folder "loose".
+    const std::vector<double> quarter(10 * 44100, 0.25);
+    ResultPtr r2 = analyse(Feed::F64, quarter, {}, 1, 44100);
+    if (!r1.p || !r2.p) return;
+    mm_log_builder* b = nullptr;
+    CHECK_OK(mm_log_builder_new(&b));
+    mm_track_meta m{};
+    m.path = "/music/Artist/Album/01 - Title.wav";
+    m.artist = "Artist";
+    m.album = "Album";
+    m.title = "Title";
+    m.track_number = "1/12";
+    m.codec = "PCM";
+    m.bits_per_sample = 16;
+    m.channel_mask = 0x3;
+    m.bitrate_kbps = 1411.2;
+    CHECK_OK(mm_log_builder_add_track(b, r1.p, &m));
+    mm_track_meta m2{};
+    m2.path = "/music/loose/quarter.wav";
+    m2.codec = "PCM";
+    m2.bits_per_sample = 16;
+    m2.bitrate_kbps = 705.6;
+    CHECK_OK(mm_log_builder_add_track(b, r2.p, &m2));
+    CHECK_OK(mm_log_builder_add_failure(b, "/music/loose/broken.flac", "bad header"));
+
+    // By hand: peak 0.5 = -6.02 dB; RMS sqrt(0.5) = -3.01 dB; DR -3; 30 s = 0:30.
+    const std::string peak_db = fixed2(20 * std::log10(0.5)), rms_db = fixed2(20 * std::log10(std::sqrt(0.5)));
+    CHECK(peak_db == "-6.02" && rms_db == "-3.01");
+    Text album;
+    CHECK_OK(mm_log_render(b, MM_LOG_ALBUM, "2026-11-21 14:03:07", &album.p, &album.len));
+    const std::string a = album.str();
+    CHECK(album.len == std::strlen(album.p));
+    const std::string dashes(80, '-'), equals(80, '=');
+    CHECK(a.rfind(std::string("MacinMeter ") + MM_EXPECTED_VERSION + "\nlog date: 2026-11-21 14:03:07\n\n", 0) == 0);
+    CHECK(has_line(a, dashes) && has_line(a, equals));
+    CHECK(has_line(a, "Analyzed: Artist / Album"));
+    CHECK(has_line(a, "Analyzed folder: loose"));
+    const std::vector<std::string> row = words_of_line(a, " 01-Title");
+    const std::vector<std::string> expected_row = {"DR-3", peak_db, "dB", rms_db, "dB", "0:30", "01-Title"};
+    CHECK(row == expected_row);
+    // Track 2 by hand: DC 0.25 -> bin trunc(10000 * sqrt(2) * 0.25) = 3535; DR = 20 log10(0.25 / 0.3535) = -3.01.
+    const double dr2 = 20 * std::log10(0.25 / 0.3535);
+    CHECK(std::lround(dr2) == -3);
+    const std::vector<std::string> row2 = words_of_line(a, " quarter.wav");
+    const std::vector<std::string> expected_row2 = {"DR-3", fixed2(20 * std::log10(0.25)), "dB",
+                                                    fixed2(20 * std::log10(0.25 * std::sqrt(2.0))), "dB", "0:10",
+                                                    "quarter.wav"};
+    CHECK(row2 == expected_row2);
+    CHECK(a.find("Official DR value: DR-3") != std::string::npos);
+    CHECK(a.find("Failed: /music/loose/broken.flac: bad header") != std::string::npos);
+    CHECK(has_line(a, "Samplerate:        44100 Hz"));
+    CHECK(has_line(a, "Bits per sample:   16"));
+    CHECK(has_line(a, "Bitrate:           1411 kbps"));
+    CHECK(has_line(a, "Codec:             PCM"));
+    CHECK(a.find('\r') == std::string::npos);
+
+    // The single-track log of each track.
+    Text track;
+    CHECK_OK(mm_log_render(b, MM_LOG_TRACK, "2026-11-21 14:03:07", &track.p, nullptr));
+    const std::string t = track.str();
+    CHECK(has_line(t, "Statistics for: Artist - Title"));
+    CHECK(has_line(t, "Number of samples: 1323000"));
+    CHECK(has_line(t, "Duration: 0:30"));
+    CHECK(has_line(t, "Official DR Value: DR-3"));
+    const std::vector<std::string> dr_line = words_of_line(t, "DR channel:");  // the first track's
+    const std::string dr_text = fixed2(20 * std::log10(0.5 / 0.7071));
+    const std::vector<std::string> expected_dr_line = {"DR", "channel:", dr_text, "dB", "---", dr_text, "dB"};
+    CHECK(dr_line == expected_dr_line);
+    CHECK(has_line(t, "Statistics for: quarter.wav"));
+
+    // JSON: whitespace is the renderer's choice; the content is checked without it.
+    Text json;
+    CHECK_OK(mm_log_render(b, MM_LOG_JSON, nullptr, &json.p, &json.len));
+    const std::string j = without_whitespace(json.str());
+    CHECK(j.find("\"schema\":1") != std::string::npos);
+    CHECK(j.find("\"official_dr\":-3") != std::string::npos);
+    CHECK(j.find("\"channel_names\":[\"FL\",\"FR\"]") != std::string::npos);
+    CHECK(j.find("\"path\":\"/music/loose/broken.flac\"") != std::string::npos);
+    CHECK(j.find("\"frames\":1323000") != std::string::npos);
+    CHECK(j.find("\"interrupted\":false") != std::string::npos);
+
+    // NULL date: the local time, in the log's format.
+    Text now;
+    CHECK_OK(mm_log_render(b, MM_LOG_ALBUM, nullptr, &now.p, nullptr));
+    const std::string n = now.str();
+    const size_t at = n.find("\nlog date: ");
+    CHECK(at != std::string::npos && n.size() > at + 30 && n[at + 30] == '\n' && n[at + 15] == '-' && n[at + 21] == ' ');
+
+    // Interrupted runs say so.
+    CHECK_OK(mm_log_builder_set_interrupted(b, true));
+    Text j2;
+    CHECK_OK(mm_log_render(b, MM_LOG_JSON, nullptr, &j2.p, nullptr));
+    CHECK(without_whitespace(j2.str()).find("\"interrupted\":true") != std::string::npos);
+
+    // Misuse.
+    Text bad;
+    CHECK_STATUS(mm_log_render(b, 7, nullptr, &bad.p, nullptr), MM_INVALID_ARGUMENT);
+    CHECK(bad.p == nullptr);
+    CHECK_STATUS(mm_log_render(b, MM_LOG_ALBUM, "yesterday", &bad.p, nullptr), MM_INVALID_ARGUMENT);
+    CHECK_STATUS(mm_log_render(b, MM_LOG_ALBUM, "2026-13-01 00:00:00", &bad.p, nullptr), MM_INVALID_ARGUMENT);
+    CHECK_STATUS(mm_log_render(b, MM_LOG_ALBUM, nullptr, nullptr, nullptr), MM_NULL_POINTER);
+    CHECK_STATUS(mm_log_render(nullptr, MM_LOG_ALBUM, nullptr, &bad.p, nullptr), MM_NULL_POINTER);
+    CHECK_STATUS(mm_log_builder_add_track(b, nullptr, &m), MM_NULL_POINTER);
+    CHECK_STATUS(mm_log_builder_add_track(b, r1.p, nullptr), MM_NULL_POINTER);
+    CHECK_STATUS(mm_log_builder_add_track(nullptr, r1.p, &m), MM_NULL_POINTER);
+    mm_track_meta no_path = m;
+    no_path.path = nullptr;
+    CHECK_STATUS(mm_log_builder_add_track(b, r1.p, &no_path), MM_NULL_POINTER);
+    mm_track_meta not_utf8 = m;
+    not_utf8.artist = "Bj\xf6rk";  // Latin-1, not UTF-8
+    CHECK_STATUS(mm_log_builder_add_track(b, r1.p, &not_utf8), MM_INVALID_ARGUMENT);
+    CHECK_STATUS(mm_log_builder_add_failure(b, nullptr, "x"), MM_NULL_POINTER);
+    CHECK_STATUS(mm_log_builder_add_failure(b, "x", nullptr), MM_NULL_POINTER);
+    CHECK_STATUS(mm_log_builder_set_interrupted(nullptr, true), MM_NULL_POINTER);
+    mm_log_builder_free(b);
+    mm_log_builder_free(nullptr);
+    CHECK_STATUS(mm_log_builder_new(nullptr), MM_NULL_POINTER);
+
+    // The result is copied: the builder outlives it.
+    CHECK_OK(mm_log_builder_new(&b));
+    {
+        ResultPtr temp = analyse(Feed::F64, quarter, {}, 1, 44100);
+        CHECK_OK(mm_log_builder_add_track(b, temp.p, &m2));
+    }
+    Text after;
+    CHECK_OK(mm_log_render(b, MM_LOG_TRACK, "2026-01-02 03:04:05", &after.p, nullptr));
+    CHECK(has_line(after.str(), "log date: 2026-01-02 03:04:05"));
+    mm_log_builder_free(b);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The batch API, driven the way a foobar2000 shim drives it.
+
+// What the shim's per-track decoder looks like: input_helper::run() hands out audio_chunks of
+// varying size (here generated), and read() copies them into the library's buffer.
+struct Fb2kTrack {
+    uint32_t rate = 44100;
+    unsigned channels = 2;
+    uint64_t frames = 0;
+    uint32_t seed = 0;
+    bool fail_open = false;
+    int64_t fail_at_frame = -1;      // decode error once this many frames were delivered
+    int64_t change_at_frame = -1;    // the sample rate becomes 48000 here
+    bool as_float = false;           // audio_sample = float (32-bit builds)
+    double sample(uint64_t f, unsigned c) const {
+        // a deterministic, non-trivial signal: two sines and a hash-noise floor
+        const double t = (double)f / rate;
+        uint32_t h = (uint32_t)(f * 2654435761u) ^ (seed * 40503u + c * 7919u);
+        h ^= h >> 13;
+        h *= 0x5bd1e995u;
+        h ^= h >> 15;
+        const double noise = ((h & 0xffff) / 65535.0 - 0.5) * 0.02;
+        const double env = 0.2 + 0.6 * std::fabs(std::sin(0.3 * t + seed));
+        return env * std::sin(2 * 3.14159265358979 * (200.0 + 50 * c + seed) * t) + noise;
+    }
+    std::vector<double> all() const {
+        std::vector<double> x(frames * channels);
+        for (uint64_t f = 0; f < frames; ++f)
+            for (unsigned c = 0; c < channels; ++c) x[f * channels + c] = as_float ? (float)sample(f, c) : sample(f, c);
+        return x;
+    }
+};
+
+struct Fb2kSource {
+    const Fb2kTrack* track = nullptr;
+    std::mt19937 rng;
+    uint64_t decoded = 0;          // frames the decoder produced so far
+    std::vector<double> chunk;     // the current audio_chunk
+    uint32_t chunk_rate = 0;
+    size_t chunk_frames = 0, chunk_pos = 0;
+    std::atomic<int> busy{0};      // a read running on this source
+    std::atomic<bool> overlap{false};
+    // input_helper::run(): the next chunk, false at the end.
+    bool run() {
+        if (decoded >= track->frames) return false;
+        const size_t n = std::min<uint64_t>(1 + rng() % 12000, track->frames - decoded);
+        chunk.resize(n * track->channels);
+        for (size_t f = 0; f < n; ++f)
+            for (unsigned c = 0; c < track->channels; ++c) chunk[f * track->channels + c] = track->sample(decoded + f, c);
+        chunk_rate = (track->change_at_frame >= 0 && (int64_t)decoded >= track->change_at_frame) ? 48000 : track->rate;
+        decoded += n;
+        chunk_frames = n;
+        chunk_pos = 0;
+        return true;
+    }
+};
+
+struct Fb2kBatch {
+    std::vector<Fb2kTrack> tracks;
+    std::atomic<int> opened{0}, closed{0}, reads{0}, concurrent_now{0}, concurrent_max{0};
+    std::atomic<bool> overlap{false};
+    std::mutex m;
+    std::map<std::thread::id, int> threads;
+};
+
+extern "C" int32_t fb2k_open(void* user, size_t index, void** source, mm_source_format* format, char* error,
+                             size_t error_capacity) {
+    auto* b = static_cast<Fb2kBatch*>(user);
+    if (index >= b->tracks.size()) return MM_INVALID_ARGUMENT;
+    const Fb2kTrack& t = b->tracks[index];
+    if (t.fail_open) {
+        std::snprintf(error, error_capacity, "track %zu: file not found", index);
+        return MM_DECODE_ERROR;
+    }
+    auto* s = new Fb2kSource();
+    s->track = &t;
+    s->rng.seed((uint32_t)index * 77 + 1);
+    *source = s;
+    format->sample_rate = t.rate;
+    format->channels = t.channels;
+    format->sample_type = t.as_float ? MM_SAMPLE_F32 : MM_SAMPLE_F64;
+    format->excluded_channel = -1;
+    ++b->opened;
+    const int now = ++b->concurrent_now;
+    int max = b->concurrent_max;
+    while (now > max && !b->concurrent_max.compare_exchange_weak(max, now)) {
+    }
+    std::lock_guard<std::mutex> lock(b->m);
+    b->threads[std::this_thread::get_id()] += 1;
+    return MM_OK;
+}
+
+static Fb2kBatch* g_batch = nullptr;  // for close's counters (close gets only the source)
+
+extern "C" int64_t fb2k_read(void* source, void* buffer, size_t capacity, mm_source_format* format, char* error,
+                             size_t error_capacity) {
+    auto* s = static_cast<Fb2kSource*>(source);
+    if (s->busy.fetch_add(1) != 0) s->overlap = true;
+    ++g_batch->reads;
+    const Fb2kTrack& t = *s->track;
+    size_t written = 0;
+    int64_t result = 0;
+    while (written < capacity) {
+        if (s->chunk_pos == s->chunk_frames) {
+            if (t.fail_at_frame >= 0 && (int64_t)s->decoded >= t.fail_at_frame) {
+                std::snprintf(error, error_capacity, "corrupt frame at sample %" PRIu64, s->decoded);
+                result = -1;
+                break;
+            }
+            if (!s->run()) break;
+        }
+        if (s->chunk_rate != format->sample_rate) {
+            // the chunk's format differs: deliver what we have first; report the change alone
+            if (written == 0) format->sample_rate = s->chunk_rate;
+            break;
+        }
+        const size_t n = std::min(capacity - written, s->chunk_frames - s->chunk_pos);
+        const double* from = s->chunk.data() + s->chunk_pos * t.channels;
+        if (t.as_float) {
+            float* to = static_cast<float*>(buffer) + written * t.channels;
+            for (size_t i = 0; i < n * t.channels; ++i) to[i] = (float)from[i];
+        } else {
+            std::memcpy(static_cast<double*>(buffer) + written * t.channels, from, n * t.channels * sizeof(double));
+        }
+        written += n;
+        s->chunk_pos += n;
+    }
+    s->busy.fetch_sub(1);
+    return result < 0 ? result : (int64_t)written;
+}
+
+extern "C" void fb2k_close(void* source) {
+    auto* s = static_cast<Fb2kSource*>(source);
+    if (s->overlap) g_batch->overlap = true;
+    --g_batch->concurrent_now;
+    ++g_batch->closed;
+    delete s;
+}
+
+struct ProgressLog {
+    std::thread::id caller;
+    bool wrong_thread = false;
+    int calls = 0, finished_reports = 0, ticks = 0;
+    size_t last_finished = 0;
+    bool monotonic = true;
+    int abort_after = -1;  // return non-zero once this many tracks have finished
+    std::vector<int> finished_status;
+};
+
+extern "C" int32_t on_progress(void* user, const mm_batch_progress* p) {
+    auto* log = static_cast<ProgressLog*>(user);
+    ++log->calls;
+    if (std::this_thread::get_id() != log->caller) log->wrong_thread = true;
+    if (p->tracks_finished < log->last_finished) log->monotonic = false;
+    log->last_finished = p->tracks_finished;
+    if (p->finished_track == SIZE_MAX) {
+        ++log->ticks;
+    } else {
+        ++log->finished_reports;
+        if (p->finished_track < log->finished_status.size()) log->finished_status[p->finished_track] = p->finished_status;
+    }
+    return (log->abort_after >= 0 && (int)p->tracks_finished >= log->abort_after) ? 1 : 0;
+}
+
+static mm_decoder fb2k_decoder(Fb2kBatch& b) {
+    g_batch = &b;
+    mm_decoder d{};
+    d.user = &b;
+    d.open = fb2k_open;
+    d.read = fb2k_read;
+    d.close = fb2k_close;
+    return d;
+}
+
+// Ten tracks, two of which fail (one at open, one in the middle), results in input order.
+static void test_batch_fb2k() {
+    Fb2kBatch b;
+    for (int i = 0; i < 10; ++i) {
+        Fb2kTrack t;
+        t.seed = (uint32_t)i;
+        // each track has its own length (shorter under valgrind, which is ~50 times slower)
+        t.frames = (uint64_t)(g_valgrind ? 1 + i / 3 : 3 + i) * 44100 + 17 * i;
+        t.channels = i == 5 ? 6 : 2;
+        t.rate = i == 8 ? 96000 : 44100;
+        t.as_float = i == 4;
+        t.fail_open = i == 3;
+        if (i == 7) t.fail_at_frame = 100000;
+        b.tracks.push_back(t);
+    }
+    const mm_decoder d = fb2k_decoder(b);
+    ProgressLog log;
+    log.caller = std::this_thread::get_id();
+    log.finished_status.assign(10, -1);
+    mm_batch_options o = mm_batch_options_default();
+    o.threads = 3;
+    o.buffer_frames = 4096;
+    o.progress = on_progress;
+    o.progress_user = &log;
+    std::vector<mm_track_outcome> out(10);
+    CHECK_OK(mm_batch_analyze(&d, 10, &o, out.data()));
+    CHECK(b.opened == 9 && b.closed == 9);   // every successful open is closed once
+    CHECK(!b.overlap);                        // never two reads at once on one source
+    CHECK(b.concurrent_max <= 3 && b.concurrent_max >= 1);
+    CHECK(!log.wrong_thread && log.monotonic);
+    CHECK(log.finished_reports == 10 && log.last_finished == 10);
+    for (int i = 0; i < 10; ++i) {
+        const Fb2kTrack& t = b.tracks[i];
+        CHECK(log.finished_status[i] == out[i].status);
+        if (i == 3) {
+            CHECK(out[i].status == MM_DECODE_ERROR && out[i].result == nullptr);
+            CHECK(out[i].error && std::strstr(out[i].error, "track 3: file not found"));
+            continue;
+        }
+        if (i == 7) {
+            CHECK(out[i].status == MM_DECODE_ERROR && out[i].result == nullptr);
+            CHECK(out[i].error && std::strstr(out[i].error, "corrupt frame at sample"));
+            continue;
+        }
+        CHECK(out[i].status == MM_OK && out[i].result != nullptr && out[i].error == nullptr);
+        if (!out[i].result) continue;
+        const std::vector<double> x = t.all();
+        check_against(out[i].result, reference(x, t.channels, t.rate), 1e-9, "batch track");
+        // The same audio through the analyser API gives the same bits, whatever the chunking.
+        ResultPtr direct = analyse(t.as_float ? Feed::F32 : Feed::F64, x, {}, t.channels, t.rate);
+        if (!direct.p) continue;
+        const mm_track_summary a = summary_of(out[i].result), s = summary_of(direct.p);
+        CHECK(a.frames == t.frames && a.sample_rate == t.rate && a.channels == t.channels);
+        CHECK(a.precise_dr == s.precise_dr);
+        for (uint32_t c = 0; c < t.channels; ++c) CHECK(channel_of(out[i].result, c).dr == channel_of(direct.p, c).dr);
+    }
+    // Taking a result out of an outcome: the outcome no longer owns it.
+    mm_result* kept = out[0].result;
+    out[0].result = nullptr;
+    mm_track_outcomes_free(out.data(), out.size());
+    mm_track_outcomes_free(out.data(), out.size());  // harmless twice
+    CHECK(out[7].error == nullptr && out[1].result == nullptr);
+    CHECK(summary_of(kept).frames == b.tracks[0].frames);
+    mm_result_free(kept);
+}
+
+// The sample rate changes in the middle of a track: that track fails, the others do not.
+static void test_batch_format_change() {
+    Fb2kBatch b;
+    for (int i = 0; i < 3; ++i) {
+        Fb2kTrack t;
+        t.seed = 100 + i;
+        t.frames = 5 * 44100;
+        if (i == 1) t.change_at_frame = 50000;
+        b.tracks.push_back(t);
+    }
+    const mm_decoder d = fb2k_decoder(b);
+    mm_track_outcome out[3];
+    CHECK_OK(mm_batch_analyze(&d, 3, nullptr, out));
+    CHECK(out[0].status == MM_OK && out[2].status == MM_OK);
+    CHECK(out[1].status == MM_FORMAT_CHANGED && out[1].result == nullptr);
+    CHECK(out[1].error && std::strstr(out[1].error, "44100 Hz") && std::strstr(out[1].error, "48000 Hz"));
+    CHECK(b.opened == 3 && b.closed == 3);
+    mm_track_outcomes_free(out, 3);
+}
+
+// A cancel token raised from another thread stops a batch of long tracks promptly.
+static void test_batch_cancel_token() {
+    Fb2kBatch b;
+    for (int i = 0; i < 6; ++i) {
+        Fb2kTrack t;
+        t.seed = 200 + i;
+        t.frames = 3600ull * 44100;  // an hour each: cannot finish in time
+        b.tracks.push_back(t);
+    }
+    const mm_decoder d = fb2k_decoder(b);
+    mm_cancel_token* token = nullptr;
+    CHECK_OK(mm_cancel_token_new(&token));
+    mm_batch_options o = mm_batch_options_default();
+    o.threads = 2;
+    o.cancel = token;
+    mm_track_outcome out[6];
+    std::atomic<int64_t> cancelled_at{0};
+    std::thread canceller([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(g_valgrind ? 1500 : 300));
+        cancelled_at = std::chrono::steady_clock::now().time_since_epoch().count();
+        CHECK_OK(mm_cancel_token_cancel(token));
+    });
+    CHECK_STATUS(mm_batch_analyze(&d, 6, &o, out), MM_CANCELLED);
+    const int64_t returned = std::chrono::steady_clock::now().time_since_epoch().count();
+    canceller.join();
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::duration(returned - cancelled_at)).count();
+    std::printf("cancel token: the batch returned %.1f ms after the cancel\n", ms);
+    CHECK(ms < (g_valgrind ? 2000.0 : 250.0));  // typically a few ms; generous for a loaded CI machine
+    CHECK(b.reads > 0);
+    CHECK(b.opened == b.closed);
+    for (auto& o1 : out) CHECK(o1.status == MM_CANCELLED && o1.result == nullptr);
+    mm_track_outcomes_free(out, 6);
+    // A raised token stays raised: the next batch is cancelled before it opens anything.
+    const int opened = b.opened;
+    CHECK_STATUS(mm_batch_analyze(&d, 6, &o, out), MM_CANCELLED);
+    CHECK(b.opened == opened);
+    mm_track_outcomes_free(out, 6);
+    CHECK_STATUS(mm_cancel_token_cancel(nullptr), MM_NULL_POINTER);
+    mm_cancel_token_free(token);
+    mm_cancel_token_free(nullptr);
+}
+
+// The progress callback aborts (as the shim does when foobar2000's abort_callback fires).
+static void test_batch_progress_abort() {
+    Fb2kBatch b;
+    for (int i = 0; i < 6; ++i) {
+        Fb2kTrack t;
+        t.seed = 300 + i;
+        t.frames = (i < 2 ? 2 : 600) * 44100ull;  // two short tracks first, then long ones
+        b.tracks.push_back(t);
+    }
+    const mm_decoder d = fb2k_decoder(b);
+    ProgressLog log;
+    log.caller = std::this_thread::get_id();
+    log.finished_status.assign(6, -1);
+    log.abort_after = 2;
+    mm_batch_options o = mm_batch_options_default();
+    o.threads = 2;
+    o.progress = on_progress;
+    o.progress_user = &log;
+    mm_track_outcome out[6];
+    CHECK_STATUS(mm_batch_analyze(&d, 6, &o, out), MM_CANCELLED);
+    CHECK(out[0].status == MM_OK && out[1].status == MM_OK);
+    int cancelled = 0;
+    for (int i = 2; i < 6; ++i) cancelled += out[i].status == MM_CANCELLED;
+    CHECK(cancelled == 4);
+    CHECK(out[0].result && summary_of(out[0].result).frames == b.tracks[0].frames);
+    check_against(out[1].result, reference(b.tracks[1].all(), 2, 44100), 1e-9, "before the abort");
+    CHECK(b.opened == b.closed);
+    CHECK(!log.wrong_thread);
+    mm_track_outcomes_free(out, 6);
+}
+
+// Callbacks that misbehave, and bad batch arguments.
+extern "C" int32_t open_bad_format(void*, size_t index, void** source, mm_source_format* format, char*, size_t) {
+    *source = nullptr;
+    format->sample_rate = 44100;
+    format->channels = index == 0 ? 0 : 2;
+    format->sample_type = index == 1 ? 7 : MM_SAMPLE_F64;
+    format->excluded_channel = -1;
+    if (index == 2) return MM_CANCELLED;  // the shim saw its abort flag while opening
+    if (index == 3) return 1;             // a failure without a message
+    return MM_OK;
+}
+extern "C" int64_t read_too_much(void*, void*, size_t capacity, mm_source_format*, char*, size_t) {
+    return (int64_t)capacity + 1;
+}
+extern "C" int64_t read_fails_silently(void*, void*, size_t, mm_source_format*, char*, size_t) { return -7; }
+static std::atomic<int> g_closed_bad{0};
+extern "C" void close_count(void*) { ++g_closed_bad; }
+
+static void test_batch_misuse() {
+    mm_decoder d{};
+    d.open = open_bad_format;
+    d.read = read_too_much;
+    d.close = close_count;
+    mm_track_outcome out[5];
+    CHECK_OK(mm_batch_analyze(&d, 5, nullptr, out));
+    CHECK(out[0].status == MM_INVALID_ARGUMENT && out[0].error && std::strstr(out[0].error, "channels"));
+    CHECK(out[1].status == MM_INVALID_ARGUMENT && out[1].error && std::strstr(out[1].error, "sample type"));
+    CHECK(out[2].status == MM_CANCELLED && out[2].error && out[2].error[0]);
+    CHECK(out[3].status == MM_DECODE_ERROR && out[3].error && out[3].error[0]);
+    CHECK(out[4].status == MM_INVALID_ARGUMENT && out[4].error && std::strstr(out[4].error, "buffer"));
+    CHECK(g_closed_bad == 3);  // the sources whose open succeeded (0, 1, 4)
+    mm_track_outcomes_free(out, 5);
+
+    d.read = read_fails_silently;
+    g_closed_bad = 0;
+    CHECK_OK(mm_batch_analyze(&d, 5, nullptr, out));
+    CHECK(out[4].status == MM_DECODE_ERROR && out[4].error && out[4].error[0]);
+    mm_track_outcomes_free(out, 5);
+
+    CHECK_STATUS(mm_batch_analyze(nullptr, 5, nullptr, out), MM_NULL_POINTER);
+    CHECK(out[0].status == MM_CANCELLED && out[0].result == nullptr && out[0].error == nullptr);
+    CHECK_STATUS(mm_batch_analyze(&d, 5, nullptr, nullptr), MM_NULL_POINTER);
+    CHECK_STATUS(mm_batch_analyze(&d, SIZE_MAX / 4, nullptr, out), MM_INVALID_ARGUMENT);
+    mm_decoder no_read = d;
+    no_read.read = nullptr;
+    CHECK_STATUS(mm_batch_analyze(&no_read, 5, nullptr, out), MM_NULL_POINTER);
+    mm_batch_options o = mm_batch_options_default();
+    o.threads = 100000;
+    CHECK_STATUS(mm_batch_analyze(&d, 5, &o, out), MM_INVALID_ARGUMENT);
+    o = mm_batch_options_default();
+    o.buffer_frames = 1u << 20;
+    CHECK_STATUS(mm_batch_analyze(&d, 5, &o, out), MM_INVALID_ARGUMENT);
+    CHECK_OK(mm_batch_analyze(&d, 0, nullptr, nullptr));  // nothing to do
+    mm_track_outcomes_free(nullptr, 0);
+    CHECK_STATUS(mm_cancel_token_new(nullptr), MM_NULL_POINTER);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        std::fprintf(stderr, "usage: %s <scratch dir> [--valgrind]\n", argv[0]);
+        return 2;
+    }
+    const std::string dir = argv[1];
+    g_valgrind = argc > 2 && std::strcmp(argv[2], "--valgrind") == 0;
+    struct Test {
+        const char* name;
+        std::function<void()> run;
+    };
+    const Test tests[] = {
+        {"version", test_version},
+        {"dc", test_dc},
+        {"second_peak", test_second_peak},
+        {"window_counts", test_window_counts},
+        {"wav", [&] { test_wav(dir); }},
+        {"silence_and_exclusion", test_silence_and_exclusion},
+        {"misuse", test_misuse},
+        {"threads", test_threads},
+        {"logs", test_logs},
+        {"batch_fb2k", test_batch_fb2k},
+        {"batch_format_change", test_batch_format_change},
+        {"batch_cancel_token", test_batch_cancel_token},
+        {"batch_progress_abort", test_batch_progress_abort},
+        {"batch_misuse", test_batch_misuse},
+    };
+    int passed = 0, failed = 0;
+    for (const Test& t : tests) {
+        const int before = g_failures;
+        const auto start = std::chrono::steady_clock::now();
+        t.run();
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        const bool ok = g_failures == before;
+        std::printf("test %-24s %s (%.2f s)\n", t.name, ok ? "ok" : "FAILED", s);
+        std::fflush(stdout);
+        (ok ? passed : failed) += 1;
+    }
+    std::printf("%d checks; %d passed, %d failed\n", g_checks, passed, failed);
+    return failed == 0 ? 0 : 1;
+}
