@@ -1,0 +1,223 @@
+//! Why a track could not be measured, and the warnings a measured track carries.
+//!
+//! Every error names the track (its path, or `<memory>` for in-memory input) and says in
+//! plain words what is wrong, with times as a listener reads them (`2:01`, `1:23.456`).
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// What went wrong, for programs (tests, the CLI's exit status, the C ABI's error codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The file could not be opened or read (missing, permission denied, I/O error).
+    Open,
+    /// Not a format this build decodes: another codec or container, or not audio at all.
+    Unsupported,
+    /// The header declares parameters no real stream has (0 channels, sample rate 0, ...).
+    InvalidParameters,
+    /// The header or container structure is damaged beyond reading.
+    Malformed,
+    /// The stream ends before the length its header declares.
+    Truncated,
+    /// A frame of audio is damaged (bad CRC, undecodable data, a gap in the timeline).
+    Corrupt,
+    /// The sample rate or channel count changes in the middle of the stream.
+    StreamChanged,
+    /// The caller asked to stop.
+    Cancelled,
+    /// The analyser refused the decoded audio (should not happen for decodable input).
+    Analysis,
+    /// A decoder failed internally (a bug met on malformed data); caught, never a crash.
+    Internal,
+}
+
+/// Why one track could not be measured. Other tracks are unaffected.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("{source_name}: cannot open: {reason}", source_name = .path.display())]
+    Open { path: PathBuf, reason: String },
+
+    #[error("{source_name}: unsupported format: {what}", source_name = .path.display())]
+    Unsupported { path: PathBuf, what: String },
+
+    #[error("{source_name}: invalid stream parameters: {reason}", source_name = .path.display())]
+    InvalidParameters { path: PathBuf, reason: String },
+
+    #[error("{source_name}: malformed {format} file: {reason}", source_name = .path.display())]
+    Malformed {
+        path: PathBuf,
+        format: String,
+        reason: String,
+    },
+
+    #[error(
+        "{source_name}: truncated: decoded {lengths}",
+        source_name = .path.display(),
+        lengths = truncation_lengths(*.decoded_frames, *.expected_frames, *.sample_rate)
+    )]
+    Truncated {
+        path: PathBuf,
+        decoded_frames: u64,
+        expected_frames: u64,
+        sample_rate: u32,
+    },
+
+    #[error(
+        "{source_name}: corrupt {codec} frame at {at}: {detail}",
+        source_name = .path.display(),
+        at = format_position(*.at_seconds)
+    )]
+    Corrupt {
+        path: PathBuf,
+        codec: String,
+        at_seconds: f64,
+        detail: String,
+    },
+
+    #[error(
+        "{source_name}: stream changes at {at}: {detail}",
+        source_name = .path.display(),
+        at = format_position(*.at_seconds)
+    )]
+    StreamChanged {
+        path: PathBuf,
+        at_seconds: f64,
+        detail: String,
+    },
+
+    #[error("{source_name}: cancelled", source_name = .path.display())]
+    Cancelled { path: PathBuf },
+
+    #[error("{source_name}: analysis failed: {source}", source_name = .path.display())]
+    Analysis { path: PathBuf, source: dr_core::Error },
+
+    #[error("{source_name}: internal decoder failure: {reason}", source_name = .path.display())]
+    Internal { path: PathBuf, reason: String },
+}
+
+impl DecodeError {
+    /// The kind of failure, stable for programs to branch on.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            DecodeError::Open { .. } => ErrorKind::Open,
+            DecodeError::Unsupported { .. } => ErrorKind::Unsupported,
+            DecodeError::InvalidParameters { .. } => ErrorKind::InvalidParameters,
+            DecodeError::Malformed { .. } => ErrorKind::Malformed,
+            DecodeError::Truncated { .. } => ErrorKind::Truncated,
+            DecodeError::Corrupt { .. } => ErrorKind::Corrupt,
+            DecodeError::StreamChanged { .. } => ErrorKind::StreamChanged,
+            DecodeError::Cancelled { .. } => ErrorKind::Cancelled,
+            DecodeError::Analysis { .. } => ErrorKind::Analysis,
+            DecodeError::Internal { .. } => ErrorKind::Internal,
+        }
+    }
+
+    /// The track the error is about (`<memory>` for in-memory input).
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            DecodeError::Open { path, .. }
+            | DecodeError::Unsupported { path, .. }
+            | DecodeError::InvalidParameters { path, .. }
+            | DecodeError::Malformed { path, .. }
+            | DecodeError::Truncated { path, .. }
+            | DecodeError::Corrupt { path, .. }
+            | DecodeError::StreamChanged { path, .. }
+            | DecodeError::Cancelled { path }
+            | DecodeError::Analysis { path, .. }
+            | DecodeError::Internal { path, .. } => path,
+        }
+    }
+
+    /// The reason alone, without the path prefix (for logs that print the path themselves,
+    /// like `Failed: <path>: <reason>`).
+    pub fn reason(&self) -> String {
+        let full = self.to_string();
+        let prefix = format!("{}: ", self.path().display());
+        match full.strip_prefix(&prefix) {
+            Some(reason) => reason.to_owned(),
+            None => full,
+        }
+    }
+}
+
+/// Something a listener should know about a track that was nevertheless measured: its DR
+/// is not that of the whole, intact file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecodeWarning {
+    /// Where in the track it happened.
+    pub at_seconds: f64,
+    /// What happened, in plain words.
+    pub message: String,
+}
+
+impl fmt::Display for DecodeWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "at {}: {}", format_position(self.at_seconds), self.message)
+    }
+}
+
+/// "2:01 of 3:45", or in frames when the times read the same ("3:12 of 3:12" says nothing).
+fn truncation_lengths(decoded: u64, expected: u64, sample_rate: u32) -> String {
+    let seconds = |frames: u64| frames as f64 / f64::from(sample_rate.max(1));
+    let (decoded_time, expected_time) = (format_duration(seconds(decoded)), format_duration(seconds(expected)));
+    if decoded_time == expected_time {
+        format!("{decoded} of {expected} frames")
+    } else {
+        format!("{decoded_time} of {expected_time}")
+    }
+}
+
+/// `m:ss` (or `h:mm:ss`), seconds rounded down, the way a player shows a length.
+pub fn format_duration(seconds: f64) -> String {
+    let total = if seconds.is_finite() && seconds > 0.0 {
+        seconds.floor() as u64
+    } else {
+        0
+    };
+    let (hours, minutes, secs) = (total / 3600, (total / 60) % 60, total % 60);
+    if hours > 0 {
+        format!("{hours}:{minutes:02}:{secs:02}")
+    } else {
+        format!("{minutes}:{secs:02}")
+    }
+}
+
+/// `m:ss.mmm` (or `h:mm:ss.mmm`): a position precise enough to find a bad frame.
+pub fn format_position(seconds: f64) -> String {
+    let millis_total = if seconds.is_finite() && seconds > 0.0 {
+        (seconds * 1000.0).floor() as u64
+    } else {
+        0
+    };
+    let millis = millis_total % 1000;
+    format!("{}.{millis:03}", format_duration((millis_total / 1000) as f64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_a_player() {
+        assert_eq!(format_duration(121.9), "2:01");
+        assert_eq!(format_duration(225.0), "3:45");
+        assert_eq!(format_duration(3723.0), "1:02:03");
+        assert_eq!(format_duration(f64::NAN), "0:00");
+        assert_eq!(format_position(83.456), "1:23.456");
+        assert_eq!(format_position(0.0), "0:00.000");
+    }
+
+    #[test]
+    fn reason_drops_the_path() {
+        let error = DecodeError::Truncated {
+            path: PathBuf::from("/music/a.flac"),
+            decoded_frames: 121 * 44_100,
+            expected_frames: 225 * 44_100,
+            sample_rate: 44_100,
+        };
+        assert_eq!(error.to_string(), "/music/a.flac: truncated: decoded 2:01 of 3:45");
+        assert_eq!(error.reason(), "truncated: decoded 2:01 of 3:45");
+        assert_eq!(error.kind(), ErrorKind::Truncated);
+        assert_eq!(truncation_lengths(99, 100, 44_100), "99 of 100 frames");
+    }
+}

@@ -1,0 +1,50 @@
+//! Turns audio files into measured tracks: opens and recognises the file by its content,
+//! reads its properties and tags, decodes it, and streams the PCM into a `dr-core`
+//! analyser — in parallel on one thread pool, in bounded memory.
+//!
+//! Formats: FLAC, WAV (PCM 8/16/24/32-bit, float 32/64, WAVE_FORMAT_EXTENSIBLE), AIFF/AIFC,
+//! MP3, AAC (ADTS and MP4/M4A), ALAC (M4A), Vorbis (Ogg), Opus (Ogg; libopus), and
+//! Matroska/WebM and CAF holding those codecs. Anything else is refused with
+//! "unsupported format: <what it is>".
+//!
+//! ```no_run
+//! let pool = dr_decode::build_thread_pool(0).expect("thread pool");
+//! let options = dr_decode::DecodeOptions::default();
+//! let track = dr_decode::measure_file(
+//!     std::path::Path::new("song.flac"),
+//!     &pool,
+//!     &options,
+//!     dr_decode::Control::new(),
+//! );
+//! match track {
+//!     Ok(track) => println!("{}: DR{:?}", track.info.path.display(), track.result.official_dr),
+//!     Err(error) => eprintln!("Failed: {error}"),
+//! }
+//! ```
+//!
+//! One pool serves the whole process: the CLI and the C ABI build it once with
+//! [`build_thread_pool`] and pass it to every call. Within it, files run in parallel with
+//! each other ([`measure_files`]) and, for FLAC, ALAC and integer PCM, batches of packets of
+//! one file run in parallel too (see `parallel.rs` for the design and its memory bound).
+
+#![forbid(unsafe_code)]
+
+mod error;
+mod measure;
+mod mp4_edit;
+mod open;
+mod options;
+mod opus_stream;
+mod parallel;
+mod pcm;
+mod riff_info;
+mod sequential;
+mod sniff;
+mod stream;
+mod track;
+
+pub use error::{format_duration, format_position, DecodeError, DecodeWarning, ErrorKind};
+pub use measure::{measure_bytes, measure_file, measure_files};
+pub use options::{build_thread_pool, Control, DecodeOptions, Progress, DEFAULT_BATCH_PACKETS, DEFAULT_STACK_BYTES};
+pub use sniff::Container;
+pub use track::{Codec, MeasuredTrack, Tags, TrackInfo};

@@ -1,0 +1,416 @@
+//! Recognises a file by its first bytes, before any decoder sees it.
+//!
+//! Symphonia's probe scans up to 1 MB for anything that looks like a known stream, so a
+//! WavPack or DSD file could be "found" to be MP3 by a stray sync word and measured as
+//! noise. Checking the magic at the start (after ID3v2 tags) turns such files into a clear
+//! "unsupported format: WavPack" and lets plain header checks name impossible parameters
+//! (0 channels, sample rate 0) in words a person understands.
+
+use std::io::{self, Read, Seek, SeekFrom};
+
+use dr_core::MAX_CHANNELS;
+
+/// How many bytes are read to recognise a file.
+const SNIFF_BYTES: usize = 64 * 1024;
+
+/// ID3v2 tags chained before the audio that are skipped at most (hostile files may chain
+/// tags without end).
+const MAX_ID3_TAGS: usize = 16;
+
+/// Highest sample rate accepted (the product's stated range).
+pub(crate) const MAX_SAMPLE_RATE: u32 = 768_000;
+
+/// The container a file starts with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Container {
+    Flac,
+    Wav,
+    Aiff,
+    Ogg,
+    Mp4,
+    Matroska,
+    Caf,
+    /// Raw MPEG audio frames (MP1/MP2/MP3).
+    MpegAudio,
+    /// Raw AAC in ADTS framing.
+    Adts,
+}
+
+impl Container {
+    /// The name people use for the container.
+    pub fn name(self) -> &'static str {
+        match self {
+            Container::Flac => "FLAC",
+            Container::Wav => "WAV",
+            Container::Aiff => "AIFF",
+            Container::Ogg => "Ogg",
+            Container::Mp4 => "MP4",
+            Container::Matroska => "Matroska",
+            Container::Caf => "CAF",
+            Container::MpegAudio => "MPEG audio",
+            Container::Adts => "ADTS",
+        }
+    }
+}
+
+impl std::fmt::Display for Container {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why the first bytes were refused.
+#[derive(Debug)]
+pub(crate) enum SniffError {
+    Io(io::Error),
+    /// A format this build does not decode, named.
+    Unsupported(String),
+    /// A recognised header with impossible parameters.
+    Invalid(String),
+}
+
+/// Reads the start of `reader` (leaving it anywhere) and names its container.
+pub(crate) fn sniff<R: Read + Seek>(reader: &mut R) -> Result<Container, SniffError> {
+    let mut offset = 0u64;
+    let mut after_id3 = false;
+    for _ in 0..=MAX_ID3_TAGS {
+        let head = read_at(reader, offset, SNIFF_BYTES).map_err(SniffError::Io)?;
+        if head.is_empty() {
+            return Err(SniffError::Unsupported(if after_id3 {
+                "an ID3 tag with no audio after it".to_owned()
+            } else {
+                "empty file (0 bytes)".to_owned()
+            }));
+        }
+        if let Some(tag_len) = id3v2_len(&head) {
+            offset += tag_len;
+            after_id3 = true;
+            continue;
+        }
+        return classify(&head, after_id3);
+    }
+    Err(SniffError::Unsupported("a chain of ID3 tags with no audio".to_owned()))
+}
+
+fn read_at<R: Read + Seek>(reader: &mut R, offset: u64, len: usize) -> io::Result<Vec<u8>> {
+    reader.seek(SeekFrom::Start(offset))?;
+    let mut head = Vec::with_capacity(len);
+    reader.take(len as u64).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// Length of an ID3v2 tag (header, body and footer) starting `head`, if one does.
+fn id3v2_len(head: &[u8]) -> Option<u64> {
+    if head.len() < 10 || &head[..3] != b"ID3" || head[3] == 0xFF || head[4] == 0xFF {
+        return None;
+    }
+    let size_bytes = &head[6..10];
+    if size_bytes.iter().any(|b| b & 0x80 != 0) {
+        return None; // not syncsafe: not an ID3v2 header
+    }
+    let body = size_bytes.iter().fold(0u64, |acc, &b| (acc << 7) | u64::from(b));
+    let footer = if head[5] & 0x10 != 0 { 10 } else { 0 };
+    Some(10 + body + footer)
+}
+
+fn classify(head: &[u8], after_id3: bool) -> Result<Container, SniffError> {
+    let magic = |at: usize, expected: &[u8]| head.get(at..at + expected.len()) == Some(expected);
+
+    if magic(0, b"fLaC") {
+        check_flac_stream_info(head)?;
+        return Ok(Container::Flac);
+    }
+    if magic(0, b"RIFF") {
+        if magic(8, b"WAVE") {
+            check_wave_format(head)?;
+            return Ok(Container::Wav);
+        }
+        let form = head.get(8..12).map(String::from_utf8_lossy).unwrap_or_default();
+        return Err(SniffError::Unsupported(format!(
+            "RIFF file of form '{form}' (not WAVE)"
+        )));
+    }
+    if magic(0, b"RF64") || magic(0, b"BW64") {
+        return Err(SniffError::Unsupported(
+            "RF64 (64-bit WAV), which this build does not read".to_owned(),
+        ));
+    }
+    if magic(0, b"FORM") {
+        if magic(8, b"AIFF") || magic(8, b"AIFC") {
+            check_aiff_common(head)?;
+            return Ok(Container::Aiff);
+        }
+        let form = head.get(8..12).map(String::from_utf8_lossy).unwrap_or_default();
+        return Err(SniffError::Unsupported(format!("IFF file of form '{form}' (not AIFF)")));
+    }
+    if magic(0, b"OggS") {
+        check_ogg_codec(head)?;
+        return Ok(Container::Ogg);
+    }
+    if magic(0, b"caff") {
+        return Ok(Container::Caf);
+    }
+    if magic(4, b"ftyp") || magic(4, b"moov") || magic(4, b"mdat") || magic(4, b"wide") {
+        return Ok(Container::Mp4);
+    }
+    if magic(0, &[0x1A, 0x45, 0xDF, 0xA3]) {
+        return Ok(Container::Matroska);
+    }
+    if let Some(named) = known_unsupported(head) {
+        let after = if after_id3 { " (after an ID3 tag)" } else { "" };
+        return Err(SniffError::Unsupported(format!("{named}{after}")));
+    }
+    // Some encoders pad MPEG streams with zeros before the first frame.
+    let first_non_zero = head.iter().position(|&b| b != 0).unwrap_or(head.len());
+    if let Some(container) = mpeg_sync(&head[first_non_zero..]) {
+        return Ok(container);
+    }
+    Err(SniffError::Unsupported(describe_unknown(head)))
+}
+
+/// Magic numbers of formats people have but this build does not decode.
+fn known_unsupported(head: &[u8]) -> Option<&'static str> {
+    const TABLE: &[(&[u8], &str)] = &[
+        (b"wvpk", "WavPack"),
+        (b"MAC ", "Monkey's Audio (APE)"),
+        (b"DSD ", "DSF (DSD audio)"),
+        (b"FRM8", "DSDIFF (DSD audio)"),
+        (b"TTA1", "TTA (True Audio)"),
+        (b"TTA2", "TTA (True Audio)"),
+        (b"OFR ", "OptimFROG"),
+        (b"MPCK", "Musepack"),
+        (b"MP+", "Musepack"),
+        (b"tBaK", "TAK"),
+        (b"ajkg", "Shorten"),
+        (b"LA0", "LA (Lossless Audio)"),
+        (b"ADIF", "AAC in ADIF framing"),
+        (b".snd", "Sun/NeXT AU"),
+        (b"#!AMR", "AMR speech"),
+        (b"MThd", "MIDI (notes, not recorded audio)"),
+        (&[0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11], "ASF (WMA/WMV)"),
+        (b"%PDF", "not audio (a PDF document)"),
+        (&[0x89, b'P', b'N', b'G'], "not audio (a PNG image)"),
+        (&[0xFF, 0xD8, 0xFF], "not audio (a JPEG image)"),
+        (b"GIF8", "not audio (a GIF image)"),
+        (b"PK\x03\x04", "not audio (a ZIP archive)"),
+        (&[0x7F, b'E', b'L', b'F'], "not audio (an executable)"),
+    ];
+    TABLE
+        .iter()
+        .find(|(magic, _)| head.starts_with(magic))
+        .map(|&(_, name)| name)
+}
+
+/// A raw MPEG audio or ADTS frame header at the start of `head`.
+fn mpeg_sync(head: &[u8]) -> Option<Container> {
+    let [b0, b1, b2, ..] = *head else { return None };
+    if b0 != 0xFF || b1 & 0xE0 != 0xE0 {
+        return None;
+    }
+    let layer = (b1 >> 1) & 0b11;
+    if layer == 0 {
+        // ADTS: 12-bit sync, layer 0; sampling frequency index 13..15 are invalid.
+        let frequency_index = (b2 >> 2) & 0x0F;
+        return (b1 & 0xF6 == 0xF0 && frequency_index < 13).then_some(Container::Adts);
+    }
+    let version = (b1 >> 3) & 0b11;
+    let bitrate_index = b2 >> 4;
+    let rate_index = (b2 >> 2) & 0b11;
+    (version != 0b01 && bitrate_index != 0x0F && rate_index != 0b11).then_some(Container::MpegAudio)
+}
+
+fn describe_unknown(head: &[u8]) -> String {
+    let probe = &head[..head.len().min(512)];
+    let is_text = match std::str::from_utf8(probe) {
+        Ok(text) => text.chars().all(|c| !c.is_control() || c.is_whitespace()),
+        // A multi-byte character cut at the probe's end is still text.
+        Err(error) => error.valid_up_to() + 4 > probe.len() && error.error_len().is_none(),
+    };
+    if is_text {
+        return "not audio (a text file)".to_owned();
+    }
+    let shown: Vec<String> = head.iter().take(8).map(|b| format!("{b:02X}")).collect();
+    format!("not a recognised audio format (starts with {})", shown.join(" "))
+}
+
+fn invalid_channels_or_rate(channels: u64, sample_rate: u64) -> Result<(), SniffError> {
+    if channels == 0 {
+        return Err(SniffError::Invalid("the header declares 0 channels".to_owned()));
+    }
+    if channels > MAX_CHANNELS as u64 {
+        return Err(SniffError::Invalid(format!(
+            "the header declares {channels} channels (at most {MAX_CHANNELS} are supported)"
+        )));
+    }
+    if sample_rate == 0 {
+        return Err(SniffError::Invalid(
+            "the header declares a sample rate of 0 Hz".to_owned(),
+        ));
+    }
+    if sample_rate > u64::from(MAX_SAMPLE_RATE) {
+        return Err(SniffError::Invalid(format!(
+            "the header declares a sample rate of {sample_rate} Hz (at most {MAX_SAMPLE_RATE} Hz is supported)"
+        )));
+    }
+    Ok(())
+}
+
+/// FLAC's first metadata block must be STREAMINFO (34 bytes at offset 8).
+fn check_flac_stream_info(head: &[u8]) -> Result<(), SniffError> {
+    let Some(info) = head.get(8..8 + 34) else {
+        return Ok(()); // too short: the decoder reports the truncation
+    };
+    if head[4] & 0x7F != 0 {
+        return Ok(()); // not STREAMINFO first: leave the verdict to the decoder
+    }
+    let sample_rate = (u64::from(info[10]) << 12) | (u64::from(info[11]) << 4) | (u64::from(info[12]) >> 4);
+    // FLAC codes 1..=8 channels in 3 bits, so only the rate can be impossible.
+    invalid_channels_or_rate(1, sample_rate)?;
+    let bits = (((info[12] & 1) << 4) | (info[13] >> 4)) + 1;
+    if bits < 4 {
+        return Err(SniffError::Invalid(format!(
+            "the header declares {bits} bits per sample (FLAC needs 4 to 32)"
+        )));
+    }
+    Ok(())
+}
+
+/// Walks the RIFF chunks in `head` to the `fmt ` chunk and checks what it declares.
+fn check_wave_format(head: &[u8]) -> Result<(), SniffError> {
+    let mut at = 12usize;
+    while let Some(chunk) = head.get(at..at + 8) {
+        let id = &chunk[..4];
+        let len = u32::from_le_bytes([chunk[4], chunk[5], chunk[6], chunk[7]]) as usize;
+        if id == b"fmt " {
+            let Some(fmt) = head.get(at + 8..at + 8 + len.min(40)) else {
+                return Ok(());
+            };
+            if fmt.len() < 16 {
+                return Ok(());
+            }
+            let tag = u16::from_le_bytes([fmt[0], fmt[1]]);
+            let channels = u16::from_le_bytes([fmt[2], fmt[3]]);
+            let rate = u32::from_le_bytes([fmt[4], fmt[5], fmt[6], fmt[7]]);
+            let bits = u16::from_le_bytes([fmt[14], fmt[15]]);
+            invalid_channels_or_rate(u64::from(channels), u64::from(rate))?;
+            let tag = if tag == 0xFFFE && fmt.len() >= 26 {
+                u16::from_le_bytes([fmt[24], fmt[25]]) // the sub-format GUID's first two bytes
+            } else {
+                tag
+            };
+            return match tag {
+                0x0001 | 0x0003 | 0x0006 | 0x0007 | 0x0002 | 0x0011 => {
+                    if tag == 0x0001 && bits == 0 {
+                        Err(SniffError::Invalid("the header declares 0 bits per sample".to_owned()))
+                    } else {
+                        Ok(())
+                    }
+                }
+                0x0050 | 0x0055 => Err(SniffError::Unsupported("MPEG audio inside WAV".to_owned())),
+                0x0161..=0x0163 => Err(SniffError::Unsupported("WMA inside WAV".to_owned())),
+                0x2000 => Err(SniffError::Unsupported("AC-3 inside WAV".to_owned())),
+                0x2001 => Err(SniffError::Unsupported("DTS inside WAV".to_owned())),
+                0xFFFE => Ok(()), // extensible without its extension: the decoder decides
+                other => Err(SniffError::Unsupported(format!(
+                    "WAV with format tag 0x{other:04X} (not PCM or float)"
+                ))),
+            };
+        }
+        at = at.saturating_add(8).saturating_add(len).saturating_add(len & 1);
+    }
+    Ok(())
+}
+
+/// Checks AIFF's `COMM` chunk: channels and the 80-bit float sample rate.
+fn check_aiff_common(head: &[u8]) -> Result<(), SniffError> {
+    let mut at = 12usize;
+    while let Some(chunk) = head.get(at..at + 8) {
+        let len = u32::from_be_bytes([chunk[4], chunk[5], chunk[6], chunk[7]]) as usize;
+        if &chunk[..4] == b"COMM" {
+            let Some(comm) = head.get(at + 8..at + 8 + 18) else {
+                return Ok(());
+            };
+            let channels = i16::from_be_bytes([comm[0], comm[1]]);
+            let rate = extended_to_u64(&comm[8..18]);
+            return invalid_channels_or_rate(u64::try_from(channels).unwrap_or(0), rate);
+        }
+        at = at.saturating_add(8).saturating_add(len).saturating_add(len & 1);
+    }
+    Ok(())
+}
+
+/// An IEEE 754 80-bit extended float (AIFF's sample rate), rounded down to an integer;
+/// 0 for negative, zero, fractional-below-one or absurd values.
+fn extended_to_u64(bytes: &[u8]) -> u64 {
+    let [e0, e1, m @ ..] = bytes else { return 0 };
+    let Ok(mantissa) = <[u8; 8]>::try_from(m) else { return 0 };
+    let mantissa = u64::from_be_bytes(mantissa);
+    let sign_and_exponent = u16::from_be_bytes([*e0, *e1]);
+    if sign_and_exponent & 0x8000 != 0 {
+        return 0;
+    }
+    let exponent = i32::from(sign_and_exponent & 0x7FFF) - 16383;
+    match exponent {
+        0..=63 => mantissa >> (63 - exponent),
+        e if e > 63 => u64::MAX,
+        _ => 0,
+    }
+}
+
+/// Names codecs inside Ogg that this build cannot decode (the first packet tells).
+fn check_ogg_codec(head: &[u8]) -> Result<(), SniffError> {
+    let Some(&segments) = head.get(26) else { return Ok(()) };
+    let packet = head.get(27 + usize::from(segments)..).unwrap_or_default();
+    let named = if packet.starts_with(b"Speex   ") {
+        Some("Speex in Ogg")
+    } else if packet.starts_with(b"\x80theora") {
+        Some("Theora video in Ogg")
+    } else if packet.starts_with(b"fishead") || packet.starts_with(b"\x80kate") {
+        Some("an Ogg stream without audio first")
+    } else {
+        None
+    };
+    named.map_or(Ok(()), |what| Err(SniffError::Unsupported(what.to_owned())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    fn sniff_bytes(bytes: &[u8]) -> Result<Container, SniffError> {
+        sniff(&mut Cursor::new(bytes))
+    }
+
+    #[test]
+    fn names_unsupported_formats() {
+        for (bytes, expected) in [
+            (&b"wvpk\x00\x00\x00\x00"[..], "WavPack"),
+            (b"MAC \x96\x0f", "Monkey's Audio"),
+            (b"DSD \x1c\x00", "DSF"),
+            (b"hello, this is text\n", "text file"),
+            (b"", "empty file"),
+            (b"\x01\x02\x03\x04\x05", "starts with 01 02 03 04 05"),
+        ] {
+            match sniff_bytes(bytes) {
+                Err(SniffError::Unsupported(what)) => assert!(what.contains(expected), "{what}"),
+                other => panic!("{expected}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn recognises_mpeg_after_id3() {
+        let mut bytes = b"ID3\x04\x00\x00\x00\x00\x00\x02".to_vec();
+        bytes.extend_from_slice(&[0, 0]);
+        bytes.extend_from_slice(&[0xFF, 0xFB, 0x90, 0x64, 0, 0]);
+        assert_eq!(sniff_bytes(&bytes).ok(), Some(Container::MpegAudio));
+    }
+
+    #[test]
+    fn reads_the_aiff_rate() {
+        // 44100 Hz as an 80-bit extended float.
+        assert_eq!(extended_to_u64(&[0x40, 0x0E, 0xAC, 0x44, 0, 0, 0, 0, 0, 0]), 44_100);
+        assert_eq!(extended_to_u64(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), 0);
+    }
+}
