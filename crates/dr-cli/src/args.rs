@@ -1,0 +1,108 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "macinmeter",
+    version,
+    about = "Measure the Dynamic Range (DR) of music, with foobar2000 DR Meter's numbers.",
+    after_help = "Exit status: 0 all files measured, 1 some failed or the run was interrupted, \
+                  2 usage error or nothing to measure."
+)]
+pub struct Cli {
+    /// Audio files and folders (folders are searched recursively).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Do not search sub-folders of the folders given.
+    #[arg(long)]
+    pub no_recursive: bool,
+
+    /// Write the log to FILE instead of standard output (replaced atomically).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Log layout: the detailed one for a single track, the album one otherwise (auto).
+    #[arg(long, value_enum, default_value_t = LogLayout::Auto)]
+    pub log: LogLayout,
+
+    /// Also write each album's log into its folder as foo_dr.txt.
+    #[arg(long)]
+    pub save_logs: bool,
+
+    /// Files measured at once [default: min(4, cores)].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub parallel_files: Option<u16>,
+
+    /// Threads in the one worker pool [default: available cores].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub parallel_threads: Option<u16>,
+
+    /// Packets per decode batch for FLAC, ALAC and PCM [default: 64].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=4096))]
+    pub parallel_batch: Option<u16>,
+
+    /// Do everything on one thread, one file at a time.
+    #[arg(long, conflicts_with_all = ["parallel_files", "parallel_threads"])]
+    pub serial: bool,
+
+    /// Leave the LFE channel out of the DR mean (where the file's layout names one).
+    #[arg(long)]
+    pub exclude_lfe: bool,
+
+    /// Print nothing on standard error but errors.
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Say more: each file as it is measured, warnings in full.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogLayout {
+    Album,
+    Track,
+    Auto,
+}
+
+/// The parallelism a run uses, from the options and the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parallelism {
+    pub threads: usize,
+    pub files: usize,
+    pub batch_packets: usize,
+    pub parallel_packets: bool,
+}
+
+impl Cli {
+    pub fn parallelism(&self, cores: usize) -> Parallelism {
+        if self.serial {
+            return Parallelism {
+                threads: 1,
+                files: 1,
+                batch_packets: self.parallel_batch.map_or(64, usize::from),
+                parallel_packets: false,
+            };
+        }
+        Parallelism {
+            threads: self.parallel_threads.map_or(cores, usize::from),
+            files: self.parallel_files.map_or(cores.min(4), usize::from),
+            batch_packets: self.parallel_batch.map_or(64, usize::from),
+            parallel_packets: true,
+        }
+    }
+}

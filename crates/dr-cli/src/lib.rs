@@ -1,1 +1,0 @@
-//! dr-cli (placeholder)

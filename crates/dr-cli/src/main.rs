@@ -1,0 +1,405 @@
+//! `macinmeter`: measures the Dynamic Range of audio files and folders and prints
+//! foobar2000 DR Meter logs (or JSON).
+
+mod args;
+mod atomic;
+mod progress;
+mod walk;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use clap::Parser;
+
+use args::{Cli, Format, LogLayout};
+use dr_report::{Failure, LogDate, LogHeader, Report, ReportTrack, ToolInfo, TrackMeta};
+use progress::ProgressView;
+use walk::Entry;
+
+use dr_report::PRODUCT;
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The name foobar2000 users know for a folder's saved log.
+const SAVED_LOG_NAME: &str = "foo_dr.txt";
+
+/// Exit statuses (also in `--help`).
+const EXIT_ALL_MEASURED: u8 = 0;
+const EXIT_SOME_FAILED: u8 = 1;
+const EXIT_USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind::{DisplayHelp, DisplayVersion};
+            if matches!(e.kind(), DisplayHelp | DisplayVersion) {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("{}", one_line(&e.to_string()));
+            eprintln!("Usage: macinmeter [OPTIONS] <PATH>...  (see macinmeter --help)");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    if cli.paths.is_empty() {
+        eprintln!("error: no PATH given: name the audio files or folders to measure");
+        eprintln!("Usage: macinmeter [OPTIONS] <PATH>...  (see macinmeter --help)");
+        return ExitCode::from(EXIT_USAGE);
+    }
+    ExitCode::from(run(&cli))
+}
+
+/// A clap error's reason on one line: its first line, without the usage block.
+fn one_line(text: &str) -> String {
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let first = lines.next().unwrap_or("error: invalid arguments").trim().to_string();
+    // "the following required arguments were not provided:" names them on the next line.
+    match (first.ends_with(':'), lines.next()) {
+        (true, Some(next)) => format!("{first} {}", next.trim()),
+        _ => first,
+    }
+}
+
+/// What happened to one input, in input order.
+enum Outcome {
+    Measured(Box<ReportTrack>),
+    Failed(Failure),
+    /// Stopped by Ctrl-C before it finished: neither a result nor a failure.
+    Interrupted,
+}
+
+fn run(cli: &Cli) -> u8 {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let parallelism = cli.parallelism(cores);
+    let say = |line: &str| {
+        if !cli.quiet {
+            eprintln!("{line}");
+        }
+    };
+
+    // 1. The files.
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut failures_before_decoding: Vec<(usize, Failure)> = Vec::new();
+    for entry in walk::collect(&cli.paths, !cli.no_recursive) {
+        match entry {
+            Entry::File(path) => files.push(path),
+            Entry::Unreadable { path, reason } => {
+                eprintln!("error: {}: {reason}", path.display());
+                failures_before_decoding.push((
+                    files.len(),
+                    Failure {
+                        path: display_path(&path),
+                        reason,
+                    },
+                ));
+            }
+        }
+    }
+    if files.is_empty() {
+        if failures_before_decoding.is_empty() {
+            eprintln!("error: nothing to measure: no audio files in the paths given");
+        }
+        return EXIT_USAGE;
+    }
+
+    // 2. One pool for the whole run.
+    let pool = match dr_decode::build_thread_pool(parallelism.threads) {
+        Ok(pool) => pool,
+        Err(e) => {
+            eprintln!("error: cannot start {} worker threads: {e}", parallelism.threads);
+            return EXIT_SOME_FAILED;
+        }
+    };
+    let options = dr_decode::DecodeOptions {
+        batch_packets: parallelism.batch_packets,
+        parallel_packets: parallelism.parallel_packets,
+        parallel_files: parallelism.files,
+        exclude_lfe: cli.exclude_lfe,
+        ..Default::default()
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let cancel = cancel.clone();
+        // A second Ctrl-C while stopping falls through to the default (kill) only if the
+        // handler cannot be set at all; then Ctrl-C simply ends the process.
+        let _ = ctrlc::set_handler(move || cancel.store(true, Ordering::Relaxed));
+    }
+    let progress = Arc::new(dr_decode::Progress::new());
+    let total_bytes: u64 = files
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    let view = ProgressView::start(!cli.quiet, progress.clone(), files.len() as u64, total_bytes);
+    if cli.verbose {
+        view.println(&format!(
+            "measuring {} files: {} threads, {} files at once, {} packets a batch",
+            files.len(),
+            parallelism.threads,
+            parallelism.files,
+            parallelism.batch_packets
+        ));
+    }
+
+    // 3. Measure; each result is reported as it arrives and kept in input order.
+    let outcomes: Mutex<Vec<Option<Outcome>>> = Mutex::new((0..files.len()).map(|_| None).collect());
+    let control = dr_decode::Control::new().with_cancel(&cancel).with_progress(&progress);
+    dr_decode::measure_files(&files, &pool, &options, control, |index, result| {
+        let outcome = match result {
+            Ok(track) => {
+                for warning in &track.warnings {
+                    view.println(&format!("warning: {}: {warning}", track.info.path.display()));
+                }
+                if cli.exclude_lfe && track.info.lfe_channel.is_none() && track.info.channels > 2 {
+                    view.println(&format!(
+                        "note: {}: no channel is named LFE, so none was left out",
+                        track.info.path.display()
+                    ));
+                }
+                if cli.verbose {
+                    let dr = track.result.official_dr.map_or("DR-".into(), |d| format!("DR{d}"));
+                    view.println(&format!("{dr:<5} {}", track.info.path.display()));
+                }
+                view.set_current(&file_name(&track.info.path));
+                Outcome::Measured(Box::new(report_track(&track)))
+            }
+            Err(e) if e.kind() == dr_decode::ErrorKind::Cancelled => Outcome::Interrupted,
+            Err(e) => {
+                view.println(&format!("error: {}: {}", e.path().display(), e.reason()));
+                Outcome::Failed(Failure {
+                    path: display_path(e.path()),
+                    reason: e.reason(),
+                })
+            }
+        };
+        if let Ok(mut all) = outcomes.lock() {
+            all[index] = Some(outcome);
+        }
+    });
+    view.finish();
+    let interrupted = cancel.load(Ordering::Relaxed);
+    if interrupted {
+        say("interrupted: the log below covers only the files that finished");
+    }
+
+    // 4. The report, in input order (failures found while walking keep their place).
+    let mut report = Report {
+        interrupted,
+        ..Default::default()
+    };
+    let mut early = failures_before_decoding.into_iter().peekable();
+    let outcomes = outcomes.into_inner().unwrap_or_default();
+    for (index, outcome) in outcomes.into_iter().enumerate() {
+        while let Some((_, failure)) = early.next_if(|(at, _)| *at == index) {
+            report.failures.push(failure);
+        }
+        match outcome {
+            Some(Outcome::Measured(track)) => report.tracks.push(*track),
+            Some(Outcome::Failed(failure)) => report.failures.push(failure),
+            Some(Outcome::Interrupted) | None => {}
+        }
+    }
+    report.failures.extend(early.map(|(_, f)| f));
+
+    // 5. Output.
+    let header = LogHeader {
+        product: PRODUCT.into(),
+        version: VERSION.into(),
+        date: log_date(),
+    };
+    let text = match cli.format {
+        Format::Json => dr_report::json(
+            &report,
+            &ToolInfo {
+                name: PRODUCT.into(),
+                version: VERSION.into(),
+            },
+        ),
+        Format::Text => {
+            let single = report.tracks.len() == 1 && report.failures.is_empty();
+            match (cli.log, single) {
+                (LogLayout::Track, _) | (LogLayout::Auto, true) => {
+                    report.tracks.iter().map(|t| dr_report::track_log(t, &header)).collect()
+                }
+                _ => dr_report::album_log(&report, &header),
+            }
+        }
+    };
+    let mut output_failed = false;
+    match &cli.output {
+        Some(path) => {
+            if let Err(e) = atomic::write_atomically(path, text.as_bytes()) {
+                eprintln!(
+                    "error: {}: cannot write the log: {}",
+                    path.display(),
+                    walk::io_reason(&e)
+                );
+                output_failed = true;
+            }
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            if out.write_all(text.as_bytes()).and_then(|_| out.flush()).is_err() {
+                output_failed = true;
+            }
+        }
+    }
+    if cli.save_logs {
+        for (folder, log) in folder_logs(&report, &header) {
+            let path = Path::new(&folder).join(SAVED_LOG_NAME);
+            match atomic::write_atomically(&path, log.as_bytes()) {
+                Ok(()) if cli.verbose => say(&format!("saved {}", path.display())),
+                Ok(()) => {}
+                Err(e) => {
+                    eprintln!(
+                        "error: {}: cannot save the log: {}",
+                        path.display(),
+                        walk::io_reason(&e)
+                    );
+                    output_failed = true;
+                }
+            }
+        }
+    }
+
+    if !report.failures.is_empty() || interrupted || output_failed {
+        EXIT_SOME_FAILED
+    } else {
+        EXIT_ALL_MEASURED
+    }
+}
+
+/// The `foo_dr.txt` of each folder that has measured tracks: every section whose log
+/// belongs there (a tagged album and the folder's untagged files may share a folder),
+/// rendered as one album log.
+fn folder_logs(report: &Report, header: &LogHeader) -> Vec<(String, String)> {
+    let mut folders: Vec<(String, Report)> = Vec::new();
+    for section in dr_report::sections(report) {
+        if section.tracks.is_empty() {
+            continue;
+        }
+        let at = match folders.iter().position(|(folder, _)| *folder == section.folder) {
+            Some(at) => at,
+            None => {
+                folders.push((section.folder.clone(), Report::default()));
+                folders.len() - 1
+            }
+        };
+        let subset = &mut folders[at].1;
+        subset.tracks.extend(section.tracks.iter().map(|&t| t.clone()));
+        subset.failures.extend(section.failures.iter().map(|&f| f.clone()));
+        subset.interrupted = report.interrupted;
+    }
+    folders
+        .into_iter()
+        .map(|(folder, subset)| (folder, dr_report::album_log(&subset, header)))
+        .collect()
+}
+
+/// The log's date: local time, or `MACINMETER_LOG_DATE` ("YYYY-MM-DD HH:MM:SS") for
+/// reproducible logs.
+fn log_date() -> LogDate {
+    use chrono::{Datelike, Timelike};
+    if let Some(date) = std::env::var("MACINMETER_LOG_DATE")
+        .ok()
+        .and_then(|s| parse_log_date(&s))
+    {
+        return date;
+    }
+    let now = chrono::Local::now();
+    LogDate {
+        year: now.year().clamp(0, 9999) as u16,
+        month: now.month() as u8,
+        day: now.day() as u8,
+        hour: now.hour() as u8,
+        minute: now.minute() as u8,
+        second: now.second() as u8,
+    }
+}
+
+fn parse_log_date(text: &str) -> Option<LogDate> {
+    let parts: Vec<u16> = text
+        .split(['-', ' ', ':'])
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let [year, month, day, hour, minute, second] = parts[..] else {
+        return None;
+    };
+    let byte = |v: u16| u8::try_from(v).ok();
+    Some(LogDate {
+        year,
+        month: byte(month)?,
+        day: byte(day)?,
+        hour: byte(hour)?,
+        minute: byte(minute)?,
+        second: byte(second)?,
+    })
+}
+
+fn display_path(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map_or_else(|| display_path(path), |n| n.to_string_lossy().into_owned())
+}
+
+/// The decoder's description of a track, as the renderer takes it.
+fn report_track(track: &dr_decode::MeasuredTrack) -> ReportTrack {
+    let info = &track.info;
+    let tags = &info.tags;
+    ReportTrack {
+        meta: TrackMeta {
+            path: display_path(&info.path),
+            artist: tags.artist.clone(),
+            album_artist: tags.album_artist.clone(),
+            album: tags.album.clone(),
+            title: tags.title.clone(),
+            track_number: tags.track_number.map(|n| n.to_string()),
+            disc_number: tags.disc_number.map(|n| n.to_string()),
+            codec: info.codec.name().to_string(),
+            sample_rate: info.sample_rate,
+            bits_per_sample: info.bits_per_sample,
+            channels: u16::try_from(info.channels).unwrap_or(u16::MAX),
+            channel_names: info
+                .channel_names
+                .as_ref()
+                .map(|names| names.iter().map(|n| n.to_string()).collect())
+                .unwrap_or_default(),
+            lfe_channel: info.lfe_channel,
+            bitrate_kbps: info.bitrate_bps.map(|bps| bps as f64 / 1000.0),
+        },
+        result: track.result.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_date_parses_and_rejects() {
+        let d = parse_log_date("2026-11-21 14:03:07").unwrap();
+        assert_eq!(
+            (d.year, d.month, d.day, d.hour, d.minute, d.second),
+            (2026, 11, 21, 14, 3, 7)
+        );
+        assert!(parse_log_date("2026-11-21").is_none());
+        assert!(parse_log_date("2026-11-21 14:03:x").is_none());
+    }
+
+    #[test]
+    fn clap_errors_fold_to_one_line() {
+        assert_eq!(
+            one_line("error: the following required arguments were not provided:\n  <PATH>...\n\nUsage: x"),
+            "error: the following required arguments were not provided: <PATH>..."
+        );
+        assert_eq!(
+            one_line("error: unexpected argument '--x' found\n\nUsage: y"),
+            "error: unexpected argument '--x' found"
+        );
+    }
+}
