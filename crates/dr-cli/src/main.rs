@@ -301,41 +301,10 @@ fn folder_logs(report: &Report, header: &LogHeader) -> Vec<(String, String)> {
 /// The log's date: local time, or `MACINMETER_LOG_DATE` ("YYYY-MM-DD HH:MM:SS") for
 /// reproducible logs.
 fn log_date() -> LogDate {
-    use chrono::{Datelike, Timelike};
-    if let Some(date) = std::env::var("MACINMETER_LOG_DATE")
+    std::env::var("MACINMETER_LOG_DATE")
         .ok()
-        .and_then(|s| parse_log_date(&s))
-    {
-        return date;
-    }
-    let now = chrono::Local::now();
-    LogDate {
-        year: now.year().clamp(0, 9999) as u16,
-        month: now.month() as u8,
-        day: now.day() as u8,
-        hour: now.hour() as u8,
-        minute: now.minute() as u8,
-        second: now.second() as u8,
-    }
-}
-
-fn parse_log_date(text: &str) -> Option<LogDate> {
-    let parts: Vec<u16> = text
-        .split(['-', ' ', ':'])
-        .map(|p| p.parse().ok())
-        .collect::<Option<_>>()?;
-    let [year, month, day, hour, minute, second] = parts[..] else {
-        return None;
-    };
-    let byte = |v: u16| u8::try_from(v).ok();
-    Some(LogDate {
-        year,
-        month: byte(month)?,
-        day: byte(day)?,
-        hour: byte(hour)?,
-        minute: byte(minute)?,
-        second: byte(second)?,
-    })
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(LogDate::now_local)
 }
 
 fn display_path(path: &Path) -> String {
@@ -379,17 +348,6 @@ fn report_track(track: &dr_decode::MeasuredTrack) -> ReportTrack {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn log_date_parses_and_rejects() {
-        let d = parse_log_date("2026-11-21 14:03:07").unwrap();
-        assert_eq!(
-            (d.year, d.month, d.day, d.hour, d.minute, d.second),
-            (2026, 11, 21, 14, 3, 7)
-        );
-        assert!(parse_log_date("2026-11-21").is_none());
-        assert!(parse_log_date("2026-11-21 14:03:x").is_none());
-    }
 
     #[test]
     fn clap_errors_fold_to_one_line() {

@@ -83,6 +83,60 @@ impl fmt::Display for LogDate {
     }
 }
 
+impl std::str::FromStr for LogDate {
+    type Err = String;
+
+    /// Exactly "YYYY-MM-DD HH:MM:SS" with every field in range (the CLI's
+    /// `MACINMETER_LOG_DATE` and the C ABI's date argument).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("log date \"{text}\" is not \"YYYY-MM-DD HH:MM:SS\"");
+        let b = text.as_bytes();
+        let shape_ok = b.len() == 19
+            && b.iter().enumerate().all(|(i, &c)| match i {
+                4 | 7 => c == b'-',
+                10 => c == b' ',
+                13 | 16 => c == b':',
+                _ => c.is_ascii_digit(),
+            });
+        if !shape_ok {
+            return Err(bad());
+        }
+        // Two-digit fields are at most 99: they fit a u8.
+        let num = |range: std::ops::Range<usize>| text[range].parse::<u16>().map_err(|_| bad());
+        let date = LogDate {
+            year: num(0..4)?,
+            month: num(5..7)? as u8,
+            day: num(8..10)? as u8,
+            hour: num(11..13)? as u8,
+            minute: num(14..16)? as u8,
+            second: num(17..19)? as u8,
+        };
+        let in_range = (1..=12).contains(&date.month)
+            && (1..=31).contains(&date.day)
+            && date.hour < 24
+            && date.minute < 60
+            && date.second < 61;
+        in_range.then_some(date).ok_or_else(bad)
+    }
+}
+
+impl LogDate {
+    /// The local wall-clock time now (the only clock read in this crate; rendering
+    /// itself stays a pure function of the date it is given).
+    pub fn now_local() -> Self {
+        use chrono::{Datelike, Timelike};
+        let now = chrono::Local::now();
+        LogDate {
+            year: now.year().clamp(0, 9999) as u16,
+            month: now.month() as u8,
+            day: now.day() as u8,
+            hour: now.hour() as u8,
+            minute: now.minute() as u8,
+            second: now.second() as u8,
+        }
+    }
+}
+
 /// The first lines of every text log: `<product> <version>` and `log date: <date>`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogHeader {

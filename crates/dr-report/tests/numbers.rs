@@ -53,3 +53,22 @@ fn log_dates_are_zero_padded() {
     };
     assert_eq!(date.to_string(), "2026-01-02 03:04:05");
 }
+
+#[test]
+fn log_dates_parse_strictly() {
+    let d: dr_report::LogDate = "2026-11-21 14:03:07".parse().unwrap();
+    assert_eq!(
+        (d.year, d.month, d.day, d.hour, d.minute, d.second),
+        (2026, 11, 21, 14, 3, 7)
+    );
+    assert_eq!(d.to_string(), "2026-11-21 14:03:07");
+    for bad in [
+        "2026-11-21",
+        "2026-11-21 14:03:x7",
+        "2026-13-01 00:00:00",
+        "2026-11-21 24:00:00",
+        "2026/11/21 14:03:07",
+    ] {
+        assert!(bad.parse::<dr_report::LogDate>().is_err(), "{bad}");
+    }
+}
