@@ -2,10 +2,11 @@
 //! renders with dr-report, the renderer the CLI uses, so the text is the same bytes.
 
 use std::ffi::{c_char, CString};
+use std::sync::OnceLock;
 
 use dr_report::{Failure as ReportFailure, LogDate, LogHeader, Report, ReportTrack, ToolInfo, TrackMeta};
 
-use crate::result::mm_result;
+use crate::result::{mm_result, MM_DR_NONE};
 use crate::status::{check_mut, check_out, check_ref, check_str, guard, guard_value, mm_status, Failure, Outcome};
 
 /// The product name at the head of logs and in the JSON `tool` object (as the CLI).
@@ -61,6 +62,9 @@ pub struct mm_track_meta {
 /// free with `mm_log_builder_free`. May move between threads, not be used from two at once.
 pub struct mm_log_builder {
     report: Report,
+    /// Each track's album section result (by track index), made by the first
+    /// `mm_log_builder_album_dr` and dropped when a track is added.
+    album_dr: OnceLock<Vec<dr_core::AlbumResult>>,
 }
 
 /// Speaker names of the WAVEFORMATEXTENSIBLE mask bits, lowest bit first (as the CLI
@@ -121,48 +125,9 @@ unsafe fn track_meta(meta: &mm_track_meta, result: &dr_core::TrackResult) -> Out
     })
 }
 
-/// "YYYY-MM-DD HH:MM:SS" with numbers in range.
+/// "YYYY-MM-DD HH:MM:SS" with numbers in range (dr-report's one parser).
 fn parse_date(text: &str) -> Outcome<LogDate> {
-    let bad = || Failure::invalid(format!("log date \"{text}\" is not \"YYYY-MM-DD HH:MM:SS\""));
-    let b = text.as_bytes();
-    let shape_ok = b.len() == 19
-        && b.iter().enumerate().all(|(i, &c)| match i {
-            4 | 7 => c == b'-',
-            10 => c == b' ',
-            13 | 16 => c == b':',
-            _ => c.is_ascii_digit(),
-        });
-    if !shape_ok {
-        return Err(bad());
-    }
-    let num = |range: std::ops::Range<usize>| text[range].parse::<u16>().map_err(|_| bad());
-    let date = LogDate {
-        year: num(0..4)?,
-        month: num(5..7)? as u8,
-        day: num(8..10)? as u8,
-        hour: num(11..13)? as u8,
-        minute: num(14..16)? as u8,
-        second: num(17..19)? as u8,
-    };
-    let in_range = (1..=12).contains(&date.month)
-        && (1..=31).contains(&date.day)
-        && date.hour < 24
-        && date.minute < 60
-        && date.second < 61;
-    in_range.then_some(date).ok_or_else(bad)
-}
-
-fn local_now() -> LogDate {
-    use chrono::{Datelike, Timelike};
-    let now = chrono::Local::now();
-    LogDate {
-        year: now.year().clamp(0, 9999) as u16,
-        month: now.month() as u8,
-        day: now.day() as u8,
-        hour: now.hour() as u8,
-        minute: now.minute() as u8,
-        second: now.second() as u8,
-    }
+    text.parse().map_err(Failure::invalid)
 }
 
 /// A NUL-terminated copy for the caller (interior NULs cannot occur in dr-report output;
@@ -192,6 +157,7 @@ pub unsafe extern "C" fn mm_log_builder_new(out: *mut *mut mm_log_builder) -> mm
         let out = unsafe { check_out(out, std::ptr::null_mut(), "out") }?;
         *out = Box::into_raw(Box::new(mm_log_builder {
             report: Report::default(),
+            album_dr: OnceLock::new(),
         }));
         Ok(())
     })
@@ -223,6 +189,7 @@ pub unsafe extern "C" fn mm_log_builder_add_track(
             meta,
             result: result.track.clone(),
         });
+        builder.album_dr = OnceLock::new();
         Ok(())
     })
 }
@@ -302,7 +269,7 @@ pub unsafe extern "C" fn mm_log_render(
         // SAFETY: caller contract.
         let date = match unsafe { check_str(date, "date") }? {
             Some(text) => parse_date(text)?,
-            None => local_now(),
+            None => LogDate::now_local(),
         };
         let header = LogHeader {
             product: PRODUCT.into(),
@@ -327,6 +294,62 @@ pub unsafe extern "C" fn mm_log_render(
         if let Some(out_len) = out_len {
             *out_len = len;
         }
+        Ok(())
+    })
+}
+
+/// The album DR of the section that holds track `track_index` (0-based, in the order
+/// tracks were added; failures are not tracks): the section's Official DR into
+/// `*official_out` (`MM_DR_NONE` when no track of the section has a DR) and its Precise DR,
+/// the mean of the Precise DRs of its tracks that have one, into `*precise_out` (NaN when
+/// none has). These are the album log's "Official DR value" and the JSON's `albums` values,
+/// with the tracks grouped the same way (album tags, else folder).
+///
+/// An index at or beyond the track count is `MM_INVALID_ARGUMENT`. Both out-parameters are
+/// required; they are set to `MM_DR_NONE` / NaN on failure. Repeated calls are cheap: the
+/// sections are computed once after the last track was added.
+///
+/// # Safety
+/// `builder` is NULL or a live builder not used elsewhere during the call; `official_out`
+/// and `precise_out` are NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn mm_log_builder_album_dr(
+    builder: *const mm_log_builder,
+    track_index: usize,
+    official_out: *mut i32,
+    precise_out: *mut f64,
+) -> mm_status {
+    guard(|| {
+        // Both are reset before either is refused.
+        // SAFETY: caller contract.
+        let official = unsafe { check_out(official_out, MM_DR_NONE, "official_out") };
+        // SAFETY: caller contract.
+        let precise = unsafe { check_out(precise_out, f64::NAN, "precise_out") };
+        let (official, precise) = (official?, precise?);
+        // SAFETY: caller contract.
+        let builder = unsafe { check_ref(builder, "builder") }?;
+        let tracks = builder.report.tracks.len();
+        if track_index >= tracks {
+            return Err(Failure::invalid(format!(
+                "track {track_index} does not exist: the builder holds {tracks} tracks"
+            )));
+        }
+        let by_track = builder.album_dr.get_or_init(|| {
+            let empty = dr_core::album(std::iter::empty());
+            let mut by_track = vec![empty; tracks];
+            for section in dr_report::sections(&builder.report) {
+                let album = section.album_result();
+                for &i in &section.track_indices {
+                    if let Some(slot) = by_track.get_mut(i) {
+                        *slot = album;
+                    }
+                }
+            }
+            by_track
+        });
+        let album = by_track[track_index];
+        *official = album.official_dr.unwrap_or(MM_DR_NONE);
+        *precise = album.precise_dr.unwrap_or(f64::NAN);
         Ok(())
     })
 }

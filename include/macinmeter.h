@@ -797,6 +797,27 @@ mm_status mm_log_render(const struct mm_log_builder *builder,
                         size_t *out_len);
 
 /**
+ * The album DR of the section that holds track `track_index` (0-based, in the order
+ * tracks were added; failures are not tracks): the section's Official DR into
+ * `*official_out` (`MM_DR_NONE` when no track of the section has a DR) and its Precise DR,
+ * the mean of the Precise DRs of its tracks that have one, into `*precise_out` (NaN when
+ * none has). These are the album log's "Official DR value" and the JSON's `albums` values,
+ * with the tracks grouped the same way (album tags, else folder).
+ *
+ * An index at or beyond the track count is `MM_INVALID_ARGUMENT`. Both out-parameters are
+ * required; they are set to `MM_DR_NONE` / NaN on failure. Repeated calls are cheap: the
+ * sections are computed once after the last track was added.
+ *
+ * # Safety
+ * `builder` is NULL or a live builder not used elsewhere during the call; `official_out`
+ * and `precise_out` are NULL or writable.
+ */
+mm_status mm_log_builder_album_dr(const struct mm_log_builder *builder,
+                                  size_t track_index,
+                                  int32_t *official_out,
+                                  double *precise_out);
+
+/**
  * Frees a builder. NULL is ignored.
  *
  * # Safety

@@ -2,11 +2,18 @@
 //! `include/macinmeter.h`, links them to the libraries this `cargo test` built
 //! (`target/<profile>/libmacinmeter.{so,a}`), runs them (once under valgrind memcheck) and
 //! fails on any non-zero exit. A missing compiler or valgrind is a failure, not a skip.
+//!
+//! The C++ test also measures the shipped WAV excerpts and compares with the CLI: this file
+//! builds `macinmeter` (dr-cli, same profile), runs `macinmeter --format json` on them and
+//! hands the numbers to the C++ program as a small text file (see [`cli_values`]).
 #![cfg(unix)]
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
+
+use serde_json::Value;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const SCRATCH: &str = env!("CARGO_TARGET_TMPDIR");
@@ -76,6 +83,8 @@ fn cpp_test() -> &'static Path {
                 .args(["-std=c++17", "-Wall", "-Wextra", "-Werror", "-O1", "-g", "-pthread"])
                 .arg(format!("-DMM_EXPECTED_VERSION=\"{}\"", env!("CARGO_PKG_VERSION")))
                 .arg(format!("-I{ROOT}/include"))
+                // decode_adapter.h, the component's SDK-free chunk adapter, drives the batch API.
+                .arg(format!("-I{ROOT}/cpp-shim/src"))
                 .arg(format!("{ROOT}/tests/abi/abi_test.cpp"))
                 .arg("-o")
                 .arg(&exe)
@@ -88,10 +97,160 @@ fn cpp_test() -> &'static Path {
     })
 }
 
+/// The shipped files whose CLI numbers the C++ test compares with: every WAV sample type,
+/// plain and WAVE_FORMAT_EXTENSIBLE, one of them 5.1.
+const CLI_FILES: [&str; 7] = [
+    "wav-s16.wav",
+    "wav-s24.wav",
+    "wav-s32.wav",
+    "wav-f32.wav",
+    "wav-f64.wav",
+    "wav-u8.wav",
+    "wav-ext-5.1-s16-48k.wav",
+];
+
+/// Builds the CLI (`cargo build -p dr-cli`) with the profile of this test binary and
+/// returns the executable cargo reports (`target/<profile>/macinmeter`).
+fn cli_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary has a path");
+    // target/<profile dir>/deps/abi-<hash>; the dev (and test) profile's dir is "debug".
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .and_then(Path::file_name)
+        .and_then(|n| n.to_str())
+        .expect("target/<profile>/deps");
+    let profile = if profile_dir == "debug" { "dev" } else { profile_dir };
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .current_dir(ROOT)
+        .args(["build", "-p", "dr-cli", "--bin", "macinmeter", "--profile", profile])
+        .arg("--message-format=json-render-diagnostics");
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    assert!(
+        output.status.success(),
+        "{command:?} failed ({}):\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // The artifact message of the bin target names the executable.
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "macinmeter")
+        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .unwrap_or_else(|| panic!("{command:?} reported no macinmeter executable"))
+}
+
+/// A JSON number: an integer as it is, a float at full precision (Rust's shortest
+/// round-trip form, which C's strtod reads back to the same bits); `null_text` for null (the
+/// JSON's -inf dB and "no DR").
+fn number(value: &Value, null_text: &str) -> String {
+    match value {
+        Value::Null => null_text.to_owned(),
+        v if v.is_i64() => v.to_string(),
+        v => {
+            let x = v.as_f64().unwrap_or_else(|| panic!("{v} is not a number"));
+            format!("{x:?}")
+        }
+    }
+}
+
+/// `macinmeter --format json` over [`CLI_FILES`] (absolute paths, so the C++ program opens
+/// the same files), reduced to the plain-text file the C++ test reads (`--expected`; its
+/// format is described at `read_cli_values` in abi_test.cpp). serde_json is built with
+/// `float_roundtrip` here, so every number is the f64 the CLI printed, to the bit.
+fn cli_values() -> &'static Path {
+    static WRITTEN: OnceLock<PathBuf> = OnceLock::new();
+    WRITTEN.get_or_init(|| {
+        let cli = cli_binary();
+        let dir = Path::new(ROOT).join("tests/fixtures/formats");
+        let output = Command::new(&cli)
+            .args(["--format", "json"])
+            .args(CLI_FILES.iter().map(|f| dir.join(f)))
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", cli.display()));
+        assert!(
+            output.status.success(),
+            "macinmeter --format json failed ({}):\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let doc: Value = serde_json::from_slice(&output.stdout).expect("macinmeter prints JSON");
+        let mut text = String::from("# macinmeter --format json, reduced by tests/abi.rs\n");
+        for track in doc["tracks"].as_array().expect("tracks") {
+            text.push_str("track\n");
+            let path = track["path"].as_str().expect("path");
+            writeln!(text, "path {path}").unwrap();
+            for tag in ["artist", "album_artist", "album"] {
+                if let Some(value) = track["tags"][tag].as_str() {
+                    assert!(!value.contains('\n'), "a tag with a line break: {value:?}");
+                    writeln!(text, "{tag} {value}").unwrap();
+                }
+            }
+            writeln!(
+                text,
+                "format {} {} {} {} {}",
+                track["sample_rate"], track["channels"], track["bits"], track["frames"], track["windows"]
+            )
+            .unwrap();
+            writeln!(
+                text,
+                "dr {} {}",
+                number(&track["official_dr"], "none"),
+                number(&track["precise_dr"], "nan")
+            )
+            .unwrap();
+            for ch in track["channel_results"].as_array().expect("channel_results") {
+                let [dr, peak, rms, rms20, selected] = ["dr", "peak_db", "rms_db", "rms20_db", "peak_selected_db"];
+                writeln!(
+                    text,
+                    "channel {} {} {} {} {} {}",
+                    number(&ch[dr], "nan"),
+                    number(&ch[peak], "-inf"),
+                    number(&ch[rms], "-inf"),
+                    number(&ch[rms20], "-inf"),
+                    number(&ch[selected], "-inf"),
+                    u8::from(ch["silent"].as_bool().expect("silent")),
+                )
+                .unwrap();
+            }
+        }
+        for album in doc["albums"].as_array().expect("albums") {
+            let tracks: Vec<String> = album["tracks"]
+                .as_array()
+                .expect("album tracks")
+                .iter()
+                .map(|i| i.to_string())
+                .collect();
+            writeln!(
+                text,
+                "section {} {} {}",
+                number(&album["official_dr"], "none"),
+                number(&album["precise_dr"], "nan"),
+                tracks.join(" ")
+            )
+            .unwrap();
+        }
+        let path = scratch("cli").join("cli-values.txt");
+        std::fs::write(&path, text).expect("the CLI values file is writable");
+        path
+    })
+}
+
 #[test]
 fn cpp_abi_test() {
     let exe = cpp_test();
-    run(Command::new(exe).arg(scratch("cpp-run")), "abi_test");
+    run(
+        Command::new(exe)
+            .arg(scratch("cpp-run"))
+            .arg("--expected")
+            .arg(cli_values()),
+        "abi_test",
+    );
 }
 
 #[test]
@@ -103,6 +262,8 @@ fn cpp_abi_test_under_valgrind() {
             .arg(format!("--suppressions={ROOT}/tests/abi/valgrind.supp"))
             .arg(exe)
             .arg(scratch("valgrind-run"))
+            .arg("--expected")
+            .arg(cli_values())
             .arg("--valgrind"),
         "valgrind abi_test",
     );

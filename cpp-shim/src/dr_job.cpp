@@ -194,7 +194,7 @@ private:
         if (list.get_count() == 0) return;
         for (size_t i = 0; i < handles_.get_count(); ++i) {
             if (measured_[i] && album_dr_[i] == mm_bridge::kUnknownDr) {
-                console::print("MacinMeter: the album DR could not be read back; ALBUM DYNAMIC RANGE is left as it was");
+                console::print("MacinMeter: the library gave no album DR for a track; ALBUM DYNAMIC RANGE is left as it was");
                 break;
             }
         }

@@ -296,155 +296,6 @@ bool render(const mm_log_builder* builder, int32_t kind, std::string& out, std::
     return true;
 }
 
-// Just enough JSON to read `albums[*].official_dr` and `albums[*].tracks` out of the
-// library's JSON document (the album sections are the library's; nothing is recomputed).
-class JsonReader {
-public:
-    JsonReader(const char* begin, const char* end) : p_(begin), end_(end) {}
-
-    // Calls on_album(official_dr or kNoDr, track indexes) for each entry of "albums".
-    template <typename F>
-    bool albums(F&& on_album) {
-        if (!eat('{')) return false;
-        if (eat('}')) return true;
-        do {
-            std::string key;
-            if (!string(&key) || !eat(':')) return false;
-            if (key == "albums") {
-                if (!album_array(on_album)) return false;
-            } else if (!skip_value()) {
-                return false;
-            }
-        } while (eat(','));
-        return eat('}');
-    }
-
-private:
-    template <typename F>
-    bool album_array(F&& on_album) {
-        if (!eat('[')) return false;
-        if (eat(']')) return true;
-        do {
-            int32_t dr = kNoDr;
-            std::vector<size_t> tracks;
-            if (!eat('{')) return false;
-            if (!eat('}')) {
-                do {
-                    std::string key;
-                    if (!string(&key) || !eat(':')) return false;
-                    if (key == "official_dr") {
-                        long long v = 0;
-                        if (literal("null")) {
-                            dr = kNoDr;
-                        } else if (integer(v)) {
-                            dr = static_cast<int32_t>(v);
-                        } else {
-                            return false;
-                        }
-                    } else if (key == "tracks") {
-                        if (!eat('[')) return false;
-                        if (!eat(']')) {
-                            do {
-                                long long v = 0;
-                                if (!integer(v) || v < 0) return false;
-                                tracks.push_back(static_cast<size_t>(v));
-                            } while (eat(','));
-                            if (!eat(']')) return false;
-                        }
-                    } else if (!skip_value()) {
-                        return false;
-                    }
-                } while (eat(','));
-                if (!eat('}')) return false;
-            }
-            on_album(dr, tracks);
-        } while (eat(','));
-        return eat(']');
-    }
-
-    void space() {
-        while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
-    }
-    bool eat(char c) {
-        space();
-        if (p_ < end_ && *p_ == c) {
-            ++p_;
-            return true;
-        }
-        return false;
-    }
-    bool literal(const char* word) {
-        space();
-        const size_t n = std::strlen(word);
-        if (static_cast<size_t>(end_ - p_) >= n && std::memcmp(p_, word, n) == 0) {
-            p_ += n;
-            return true;
-        }
-        return false;
-    }
-    // A string; its raw (still escaped) text into *out when out is set. Keys are ASCII.
-    bool string(std::string* out) {
-        if (!eat('"')) return false;
-        const char* start = p_;
-        while (p_ < end_ && *p_ != '"') {
-            if (*p_ == '\\' && p_ + 1 < end_) ++p_;
-            ++p_;
-        }
-        if (p_ >= end_) return false;
-        if (out != nullptr) out->assign(start, p_);
-        ++p_;
-        return true;
-    }
-    bool integer(long long& v) {
-        space();
-        const char* start = p_;
-        if (p_ < end_ && *p_ == '-') ++p_;
-        if (p_ >= end_ || *p_ < '0' || *p_ > '9') return false;
-        v = 0;
-        for (; p_ < end_ && *p_ >= '0' && *p_ <= '9'; ++p_) {
-            if (v > 100000000000LL) return false;
-            v = v * 10 + (*p_ - '0');
-        }
-        if (p_ < end_ && (*p_ == '.' || *p_ == 'e' || *p_ == 'E')) return false;
-        if (*start == '-') v = -v;
-        return true;
-    }
-    bool skip_value(int depth = 0) {
-        if (depth > 64) return false;
-        space();
-        if (p_ >= end_) return false;
-        switch (*p_) {
-        case '"':
-            return string(nullptr);
-        case '{':
-            ++p_;
-            if (eat('}')) return true;
-            do {
-                if (!string(nullptr) || !eat(':') || !skip_value(depth + 1)) return false;
-            } while (eat(','));
-            return eat('}');
-        case '[':
-            ++p_;
-            if (eat(']')) return true;
-            do {
-                if (!skip_value(depth + 1)) return false;
-            } while (eat(','));
-            return eat(']');
-        default:
-            if (literal("null") || literal("true") || literal("false")) return true;
-            // A number.
-            {
-                const char* start = p_;
-                while (p_ < end_ && (std::strchr("+-.eE", *p_) != nullptr || (*p_ >= '0' && *p_ <= '9'))) ++p_;
-                return p_ != start;
-            }
-        }
-    }
-
-    const char* p_;
-    const char* end_;
-};
-
 }  // namespace
 
 Report render_log(const BatchOutcome& outcome, const std::vector<TrackTags>& tags) noexcept {
@@ -501,19 +352,15 @@ Report render_log(const BatchOutcome& outcome, const std::vector<TrackTags>& tag
         const int32_t kind = count == 1 && measured.size() == 1 ? MM_LOG_TRACK : MM_LOG_ALBUM;
         if (!render(builder.get(), kind, report.text, report.error)) return report;
 
-        // Each track's album section DR, as the library grouped and computed it.
+        // Each measured track's album section DR, as the library groups and computes it
+        // (the album log's "Official DR value"); failed tracks stay kUnknownDr.
         report.album_dr.assign(count, kUnknownDr);
-        std::string json;
-        if (render(builder.get(), MM_LOG_JSON, json, report.error)) {
-            JsonReader reader(json.data(), json.data() + json.size());
-            std::vector<int32_t> album_dr(count, kUnknownDr);
-            const bool parsed = reader.albums([&](int32_t dr, const std::vector<size_t>& tracks) {
-                for (size_t j : tracks)
-                    if (j < measured.size()) album_dr[measured[j]] = dr;
-            });
-            if (parsed) report.album_dr = std::move(album_dr);
+        for (size_t j = 0; j < measured.size(); ++j) {
+            int32_t official = MM_DR_NONE;
+            double precise = 0.0;
+            if (mm_log_builder_album_dr(builder.get(), j, &official, &precise) == MM_OK)
+                report.album_dr[measured[j]] = official == MM_DR_NONE ? kNoDr : official;
         }
-        report.error.clear();
         report.ok = true;
     } catch (const std::exception& e) {
         report.error = e.what();

@@ -73,7 +73,7 @@ struct TrackTags {
 
 enum : int32_t {
     kNoDr = INT32_MIN,           // no DR: every channel silent (an album: no track with DR)
-    kUnknownDr = INT32_MIN + 1,  // not known (the album DR could not be read back)
+    kUnknownDr = INT32_MIN + 1,  // not known (a failed track has no album DR)
 };
 
 struct TrackOutcome {
@@ -100,8 +100,9 @@ struct Report {
     bool ok = false;
     std::string error;              // when !ok
     std::string text;               // the log, '\n' line ends
-    std::vector<int32_t> album_dr;  // per input track: its album section's Official DR, kNoDr
-                                    // (none) or kUnknownDr (failed track, or not readable)
+    std::vector<int32_t> album_dr;  // per input track: its album section's Official DR
+                                    // (mm_log_builder_album_dr), kNoDr (none) or
+                                    // kUnknownDr (failed track, or the library refused)
 };
 
 // The album log (the detailed single-track log when the batch had one track and it was

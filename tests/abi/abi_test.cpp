@@ -1,13 +1,18 @@
 // C++17 test of libmacinmeter's C ABI (include/macinmeter.h), built and run by tests/abi.rs:
 //   g++ -std=c++17 -Wall -Wextra -Werror abi_test.cpp -lmacinmeter
-//   ./abi_test <scratch dir> [--valgrind]
+//   ./abi_test <scratch dir> [--expected <CLI values file>] [--valgrind]
 //
 // Expected values come from the rules of shared/docs/ALGORITHM.md, worked by hand in the
-// test (DC, second peak, window counts) or by the small independent implementation of
-// those rules below (`reference`), never from the library's own output.
+// test (DC, second peak, window counts, album means) or by the small independent
+// implementation of those rules below (`reference`), never from the library's own output;
+// and, for the shipped WAV excerpts, from `macinmeter --format json` (the CLI, which decodes
+// the files itself), whose values tests/abi.rs passes in the --expected file.
 #include "macinmeter.h"
 
+#include "decode_adapter.h"  // cpp-shim/src: the component's chunks -> read-callback adapter
+
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cinttypes>
@@ -285,7 +290,7 @@ static void check_against(const mm_result* r, const RefTrack& ref, double tol_db
 }
 
 // ---------------------------------------------------------------------------------------------
-// A tiny WAV (RIFF, PCM 16-bit) writer and reader.
+// A tiny WAV writer (PCM 16-bit) and reader (PCM and float, plain and extensible).
 
 static void put_u32(std::string& s, uint32_t v) {
     for (int i = 0; i < 4; ++i) s.push_back((char)((v >> (8 * i)) & 0xff));
@@ -319,22 +324,53 @@ static bool write_wav16(const std::string& path, const std::vector<int16_t>& pcm
     return (bool)f;
 }
 
+enum class WavType { U8, S16, S24, S32, F32, F64 };
+
 struct Wav {
     unsigned channels = 0;
     uint32_t rate = 0;
-    unsigned bits = 0;
-    std::vector<int16_t> pcm;  // 16-bit only
+    unsigned bits = 0;          // per sample as stored (8, 16, 24, 32, 64)
+    WavType type = WavType::S16;
+    uint32_t channel_mask = 0;  // WAVE_FORMAT_EXTENSIBLE's speaker mask, else 0
+    std::vector<int16_t> pcm;   // S16
+    std::vector<int32_t> ints;  // U8 as v - 128, S24 sign-extended, S32: `bits` significant bits
+    std::vector<float> f32;     // F32
+    std::vector<double> f64;    // F64
+
+    bool is_float() const { return type == WavType::F32 || type == WavType::F64; }
+    size_t samples() const { return pcm.size() + ints.size() + f32.size() + f64.size(); }
+    size_t frames() const { return channels ? samples() / channels : 0; }
+    // Every sample at full scale 1.0. Exact for every type: an integer of at most 32 bits
+    // divided by a power of two, or a float, is a double without rounding.
+    std::vector<double> as_double() const {
+        std::vector<double> d;
+        d.reserve(samples());
+        for (int16_t v : pcm) d.push_back(v / 32768.0);
+        const double scale = std::ldexp(1.0, -(int)(bits - 1));
+        for (int32_t v : ints) d.push_back(v * scale);
+        for (float v : f32) d.push_back(v);
+        for (double v : f64) d.push_back(v);
+        return d;
+    }
 };
 
 static uint32_t get_u32(const unsigned char* p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
 static uint16_t get_u16(const unsigned char* p) { return (uint16_t)(p[0] | p[1] << 8); }
 
-// Reads a little-endian PCM WAV file with 16-bit samples; false if it is anything else.
-static bool read_wav16(const std::string& path, Wav& out) {
+// Reads a little-endian RIFF WAVE file: PCM (format tag 1: unsigned 8-bit, signed 16, 24 and
+// 32-bit) or IEEE float (tag 3: 32 and 64-bit), either also as WAVE_FORMAT_EXTENSIBLE (tag
+// 0xFFFE, whose sub-format GUID holds the tag in its first two bytes). Chunks it does not
+// know (LIST, fact, ...) are skipped. False for anything else, including an extensible file
+// whose valid bits are fewer than its container's.
+static bool read_wav(const std::string& path, Wav& out) {
+    out = Wav();
     std::ifstream f(path, std::ios::binary);
     std::vector<unsigned char> b((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     if (b.size() < 12 || std::memcmp(b.data(), "RIFF", 4) != 0 || std::memcmp(b.data() + 8, "WAVE", 4) != 0)
         return false;
+    // KSDATAFORMAT_SUBTYPE_PCM / _IEEE_FLOAT after their first two bytes (the format tag).
+    static const unsigned char kGuidTail[14] = {0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80,
+                                                0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71};
     size_t pos = 12;
     bool have_fmt = false;
     while (pos + 8 <= b.size()) {
@@ -342,14 +378,56 @@ static bool read_wav16(const std::string& path, Wav& out) {
         const size_t body = pos + 8;
         if (body + size > b.size()) return false;
         if (std::memcmp(&b[pos], "fmt ", 4) == 0 && size >= 16) {
-            const uint16_t tag = get_u16(&b[body]);
+            uint16_t tag = get_u16(&b[body]);
             out.channels = get_u16(&b[body + 2]);
             out.rate = get_u32(&b[body + 4]);
+            const uint16_t block_align = get_u16(&b[body + 12]);
             out.bits = get_u16(&b[body + 14]);
-            have_fmt = (tag == 1 || tag == 0xFFFE) && out.bits == 16 && out.channels > 0;
+            if (tag == 0xFFFE) {
+                if (size < 40 || get_u16(&b[body + 16]) < 22) return false;
+                if (get_u16(&b[body + 18]) != out.bits) return false;  // valid bits < container
+                out.channel_mask = get_u32(&b[body + 20]);
+                if (std::memcmp(&b[body + 26], kGuidTail, sizeof kGuidTail) != 0) return false;
+                tag = get_u16(&b[body + 24]);
+            }
+            if (tag == 1 && out.bits == 8) out.type = WavType::U8;
+            else if (tag == 1 && out.bits == 16) out.type = WavType::S16;
+            else if (tag == 1 && out.bits == 24) out.type = WavType::S24;
+            else if (tag == 1 && out.bits == 32) out.type = WavType::S32;
+            else if (tag == 3 && out.bits == 32) out.type = WavType::F32;
+            else if (tag == 3 && out.bits == 64) out.type = WavType::F64;
+            else return false;
+            have_fmt = out.channels > 0 && out.rate > 0 && block_align == out.channels * out.bits / 8;
         } else if (std::memcmp(&b[pos], "data", 4) == 0 && have_fmt) {
-            out.pcm.resize(size / 2);
-            for (size_t i = 0; i < out.pcm.size(); ++i) out.pcm[i] = (int16_t)get_u16(&b[body + 2 * i]);
+            const size_t width = out.bits / 8;
+            const size_t n = size / (width * out.channels) * out.channels;  // whole frames
+            const unsigned char* p = &b[body];
+            for (size_t i = 0; i < n; ++i, p += width) {
+                switch (out.type) {
+                    case WavType::U8: out.ints.push_back((int32_t)p[0] - 128); break;
+                    case WavType::S16: out.pcm.push_back((int16_t)get_u16(p)); break;
+                    case WavType::S24: {
+                        const uint32_t u = p[0] | p[1] << 8 | (uint32_t)p[2] << 16;
+                        out.ints.push_back((int32_t)(u ^ 0x800000u) - 0x800000);  // sign-extend
+                        break;
+                    }
+                    case WavType::S32: out.ints.push_back((int32_t)get_u32(p)); break;
+                    case WavType::F32: {
+                        const uint32_t u = get_u32(p);
+                        float v;
+                        std::memcpy(&v, &u, 4);
+                        out.f32.push_back(v);
+                        break;
+                    }
+                    case WavType::F64: {
+                        const uint64_t u = get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
+                        double v;
+                        std::memcpy(&v, &u, 8);
+                        out.f64.push_back(v);
+                        break;
+                    }
+                }
+            }
             return true;
         }
         pos = body + size + (size & 1);
@@ -504,8 +582,8 @@ static void test_wav(const std::string& dir) {
     const std::string path = dir + "/music16.wav";
     CHECK(write_wav16(path, pcm, 2, rate));
     Wav wav;
-    CHECK(read_wav16(path, wav));
-    CHECK(wav.channels == 2 && wav.rate == rate && wav.bits == 16 && wav.pcm == pcm);
+    CHECK(read_wav(path, wav));
+    CHECK(wav.channels == 2 && wav.rate == rate && wav.bits == 16 && wav.type == WavType::S16 && wav.pcm == pcm);
     const std::vector<double> xd = to_double(wav.pcm);
     const RefTrack ref = reference(xd, wav.channels, wav.rate);
     ResultPtr ri = analyse(Feed::I16, xd, wav.pcm, wav.channels, wav.rate);
@@ -873,6 +951,151 @@ static void test_logs() {
     Text after;
     CHECK_OK(mm_log_render(b, MM_LOG_TRACK, "2026-01-02 03:04:05", &after.p, nullptr));
     CHECK(has_line(after.str(), "log date: 2026-01-02 03:04:05"));
+    mm_log_builder_free(b);
+}
+
+// A mono 16-bit track of two 3-second windows at 44.1 kHz: a square wave of +-low with a
+// spike of s1 in window 0 and one of s2 < s1 in window 1. By hand (ALGORITHM.md §2-§5): the
+// loudest 20 % of 2 windows is k = 1 window, window 0, whose RMS sqrt(2 ((W-1) low^2 + s1^2) / W)
+// lands in bin b = floor(10000 rms), so rms20 = b / 10000; the DR uses the second peak, s2.
+struct SpikyTrack {
+    std::vector<int16_t> x;
+    double dr;
+};
+static SpikyTrack spiky_track(int16_t low, int16_t s1, int16_t s2) {
+    const uint64_t w = 132480;
+    SpikyTrack t;
+    t.x.resize(2 * w);
+    for (uint64_t f = 0; f < t.x.size(); ++f) t.x[f] = (f / 50) % 2 ? low : (int16_t)-low;
+    t.x[1000] = s1;
+    t.x[w + 5000] = s2;
+    const double sum = ((double)(w - 1) * low * low + (double)s1 * s1) / (32768.0 * 32768.0);
+    const double rms20 = std::floor(10000 * std::sqrt(2 * sum / w)) / 10000;
+    t.dr = 20 * std::log10(s2 / 32768.0 / rms20);
+    return t;
+}
+
+// mm_log_builder_album_dr: the album DR of each track's section, as the album log groups them.
+static void test_album_dr() {
+    const SpikyTrack a1 = spiky_track(3000, 30000, 25000), a2 = spiky_track(6000, 30000, 25000);
+    const SpikyTrack b1 = spiky_track(9000, 30000, 25000), b2 = spiky_track(4500, 30000, 25000);
+    const SpikyTrack loose = spiky_track(2000, 20000, 16000), a3 = spiky_track(1500, 30000, 25000);
+    const std::vector<int16_t> silence(2 * 44100, 0);
+    // By hand: rms20 = 0.1295 (a1), 0.2589 (a2), 0.3884 (b1), 0.1942 (b2), 0.0863 (loose),
+    // 0.0648 (a3); DR = 20 log10((s2 / 32768) / rms20).
+    CHECK_NEAR(a1.dr, 20 * std::log10(25000 / 32768.0 / 0.1295), 1e-12);
+    CHECK_NEAR(a2.dr, 20 * std::log10(25000 / 32768.0 / 0.2589), 1e-12);
+    CHECK_NEAR(b1.dr, 20 * std::log10(25000 / 32768.0 / 0.3884), 1e-12);
+    CHECK_NEAR(b2.dr, 20 * std::log10(25000 / 32768.0 / 0.1942), 1e-12);
+    CHECK_NEAR(loose.dr, 20 * std::log10(16000 / 32768.0 / 0.0863), 1e-12);
+    CHECK_NEAR(a3.dr, 20 * std::log10(25000 / 32768.0 / 0.0648), 1e-12);
+
+    struct Added {
+        const char* path;
+        const char* album;  // artist "Artist" when tagged; NULL: untagged, grouped by folder
+        const std::vector<int16_t>* x;
+    };
+    // Added interleaved: sections follow the first appearance of each album; a silent track has
+    // no DR and is left out of its album's mean; a failure is not a track.
+    const Added added[7] = {
+        {"/music/A/01.wav", "First", &a1.x},     // 0
+        {"/music/B/01.wav", "Second", &b1.x},    // 1
+        {"/music/loose/x.wav", nullptr, &loose.x},  // 2
+        {"/music/A/02.wav", "First", &a2.x},     // 3
+        {"/music/B/02.wav", "Second", &silence},  // 4
+        {"/music/B/03.wav", "Second", &b2.x},    // 5
+        {"/music/quiet/q.wav", nullptr, &silence},  // 6: a folder section without any DR
+    };
+    mm_log_builder* b = nullptr;
+    CHECK_OK(mm_log_builder_new(&b));
+    int32_t official = 0;
+    double precise = 0;
+    CHECK_STATUS(mm_log_builder_album_dr(b, 0, &official, &precise), MM_INVALID_ARGUMENT);  // no tracks yet
+    CHECK(official == MM_DR_NONE && std::isnan(precise));
+    std::vector<double> track_dr;  // the library's own precise DR of each track
+    for (size_t i = 0; i < 7; ++i) {
+        const Added& t = added[i];
+        ResultPtr r = analyse(Feed::I16, {}, *t.x, 1, 44100);
+        if (!r.p) return;
+        track_dr.push_back(summary_of(r.p).precise_dr);
+        mm_track_meta m{};
+        m.path = t.path;
+        m.artist = t.album ? "Artist" : nullptr;
+        m.album = t.album;
+        CHECK_OK(mm_log_builder_add_track(b, r.p, &m));
+        if (i == 2) CHECK_OK(mm_log_builder_add_failure(b, "/music/A/bad.flac", "bad header"));
+    }
+    CHECK(std::isnan(track_dr[4]) && std::isnan(track_dr[6]));
+
+    // One call per track: the means by hand (1e-9 dB), and exactly the mean of the tracks'
+    // precise DRs in the order they were added (what album_result computes).
+    struct Expected {
+        double by_hand;
+        double exact;
+    };
+    const Expected album_a{(a1.dr + a2.dr) / 2, (track_dr[0] + track_dr[3]) / 2};
+    const Expected album_b{(b1.dr + b2.dr) / 2, (track_dr[1] + track_dr[5]) / 2};
+    const Expected folder{loose.dr, track_dr[2]};
+    const Expected* expected[7] = {&album_a, &album_b, &folder, &album_a, &album_b, &album_b, nullptr};
+    CHECK(std::lround(album_a.by_hand) == 12 && std::lround(album_b.by_hand) == 9);
+    for (size_t i = 0; i < 7; ++i) {
+        official = 0;
+        precise = 0;
+        CHECK_OK(mm_log_builder_album_dr(b, i, &official, &precise));
+        if (expected[i] == nullptr) {
+            CHECK(official == MM_DR_NONE && std::isnan(precise));
+            continue;
+        }
+        CHECK_NEAR(precise, expected[i]->by_hand, 1e-9);
+        CHECK(precise == expected[i]->exact);
+        CHECK(official == (int32_t)std::lround(expected[i]->by_hand));
+    }
+
+    // The album log shows the same values.
+    Text album;
+    CHECK_OK(mm_log_render(b, MM_LOG_ALBUM, "2026-11-21 14:03:07", &album.p, &album.len));
+    const std::string text = album.str();
+    const size_t first = text.find("Analyzed: Artist / First"), second = text.find("Analyzed: Artist / Second");
+    CHECK(first != std::string::npos && second != std::string::npos && first < second);
+    CHECK(text.find("Official DR value: DR12", first) < second);
+    CHECK(text.find("Official DR value: DR9", second) != std::string::npos);
+
+    // A track added later joins its album: the next call sees it.
+    {
+        ResultPtr r = analyse(Feed::I16, {}, a3.x, 1, 44100);
+        if (r.p) {
+            const double d3 = summary_of(r.p).precise_dr;
+            mm_track_meta m{};
+            m.path = "/music/A/03.wav";
+            m.artist = "Artist";
+            m.album = "First";
+            CHECK_OK(mm_log_builder_add_track(b, r.p, &m));
+            const double mean3 = (a1.dr + a2.dr + a3.dr) / 3;
+            CHECK(std::lround(mean3) == 15);
+            for (size_t i : {(size_t)0, (size_t)3, (size_t)7}) {
+                CHECK_OK(mm_log_builder_album_dr(b, i, &official, &precise));
+                CHECK_NEAR(precise, mean3, 1e-9);
+                CHECK(precise == (track_dr[0] + track_dr[3] + d3) / 3);
+                CHECK(official == 15);
+            }
+            CHECK_OK(mm_log_builder_album_dr(b, 1, &official, &precise));  // album B is unchanged
+            CHECK(precise == album_b.exact && official == 9);
+        }
+    }
+
+    // Misuse: out-parameters are reset even when the call fails.
+    official = 0;
+    precise = 0;
+    CHECK_STATUS(mm_log_builder_album_dr(b, 8, &official, &precise), MM_INVALID_ARGUMENT);
+    CHECK(official == MM_DR_NONE && std::isnan(precise));
+    CHECK_STATUS(mm_log_builder_album_dr(b, SIZE_MAX, &official, &precise), MM_INVALID_ARGUMENT);
+    CHECK_STATUS(mm_log_builder_album_dr(nullptr, 0, &official, &precise), MM_NULL_POINTER);
+    precise = 0;
+    CHECK_STATUS(mm_log_builder_album_dr(b, 0, nullptr, &precise), MM_NULL_POINTER);
+    CHECK(std::isnan(precise));
+    official = 0;
+    CHECK_STATUS(mm_log_builder_album_dr(b, 0, &official, nullptr), MM_NULL_POINTER);
+    CHECK(official == MM_DR_NONE);
     mm_log_builder_free(b);
 }
 
@@ -1267,14 +1490,530 @@ static void test_batch_misuse() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The shipped WAV excerpts (tests/fixtures/formats) through the C ABI, against the numbers
+// `macinmeter --format json` gives for the same files. tests/abi.rs runs the CLI and writes
+// its values, at full precision, to a plain-text file (`--expected <file>`):
+//
+//   track                                    a new track, in the JSON's order
+//   path|artist|album_artist|album <text>    the rest of the line (tags only when present)
+//   format <rate> <channels> <bits> <frames> <windows>
+//   dr <official | none> <precise | nan>
+//   channel <dr> <peak_db> <rms_db> <rms20_db> <peak_selected_db> <silent 0|1>   (one per channel)
+//   section <official | none> <precise | nan> <track index>...                 (the JSON's albums)
+//
+// dB values of silence are -inf. Numbers are Rust's shortest round-trip form of the f64 that
+// serde_json (float_roundtrip) read from the JSON, so strtod gives back the CLI's exact bits.
+
+struct CliChannel {
+    double dr = NAN, peak_db = NAN, rms_db = NAN, rms20_db = NAN, peak_selected_db = NAN;
+    bool silent = false;
+};
+
+struct CliTrack {
+    std::string path, artist, album_artist, album;
+    uint32_t rate = 0;
+    unsigned channels = 0, bits = 0;
+    uint64_t frames = 0, windows = 0;
+    int32_t official_dr = MM_DR_NONE;
+    double precise_dr = NAN;
+    std::vector<CliChannel> channel;
+};
+
+struct CliSection {
+    int32_t official_dr = MM_DR_NONE;
+    double precise_dr = NAN;
+    std::vector<size_t> tracks;
+};
+
+struct CliRun {
+    std::vector<CliTrack> tracks;
+    std::vector<CliSection> sections;
+};
+
+static std::vector<std::string> split_words(const std::string& line) {
+    std::vector<std::string> words;
+    size_t i = 0;
+    while (i < line.size()) {
+        while (i < line.size() && line[i] == ' ') ++i;
+        size_t j = i;
+        while (j < line.size() && line[j] != ' ') ++j;
+        if (j > i) words.push_back(line.substr(i, j - i));
+        i = j;
+    }
+    return words;
+}
+
+// strtod: correctly rounded, and it reads "nan", "inf" and "-inf" (iostreams do not).
+static bool parse_double(const std::string& word, double& out) {
+    char* end = nullptr;
+    out = std::strtod(word.c_str(), &end);
+    return !word.empty() && end == word.c_str() + word.size();
+}
+
+static bool parse_dr(const std::string& word, int32_t& out) {
+    if (word == "none") {
+        out = MM_DR_NONE;
+        return true;
+    }
+    char* end = nullptr;
+    out = (int32_t)std::strtol(word.c_str(), &end, 10);
+    return !word.empty() && end == word.c_str() + word.size();
+}
+
+static bool read_cli_values(const std::string& path, CliRun& run) {
+    std::ifstream f(path);
+    if (!f) return false;
+    std::string line;
+    while (std::getline(f, line)) {
+        if (line.empty() || line[0] == '#') continue;
+        const size_t space = line.find(' ');
+        const std::string key = line.substr(0, space);
+        const std::string rest = space == std::string::npos ? std::string() : line.substr(space + 1);
+        const std::vector<std::string> w = split_words(rest);
+        if (key == "track") {
+            run.tracks.emplace_back();
+            continue;
+        }
+        if (key == "section") {
+            CliSection sec;
+            if (w.size() < 2 || !parse_dr(w[0], sec.official_dr) || !parse_double(w[1], sec.precise_dr)) return false;
+            for (size_t i = 2; i < w.size(); ++i) sec.tracks.push_back((size_t)std::stoul(w[i]));
+            run.sections.push_back(sec);
+            continue;
+        }
+        if (run.tracks.empty()) return false;
+        CliTrack& t = run.tracks.back();
+        if (key == "path") {
+            t.path = rest;
+        } else if (key == "artist") {
+            t.artist = rest;
+        } else if (key == "album_artist") {
+            t.album_artist = rest;
+        } else if (key == "album") {
+            t.album = rest;
+        } else if (key == "format") {
+            if (w.size() != 5) return false;
+            t.rate = (uint32_t)std::stoul(w[0]);
+            t.channels = (unsigned)std::stoul(w[1]);
+            t.bits = (unsigned)std::stoul(w[2]);
+            t.frames = std::stoull(w[3]);
+            t.windows = std::stoull(w[4]);
+        } else if (key == "dr") {
+            if (w.size() != 2 || !parse_dr(w[0], t.official_dr) || !parse_double(w[1], t.precise_dr)) return false;
+        } else if (key == "channel") {
+            CliChannel c;
+            if (w.size() != 6 || !parse_double(w[0], c.dr) || !parse_double(w[1], c.peak_db) ||
+                !parse_double(w[2], c.rms_db) || !parse_double(w[3], c.rms20_db) ||
+                !parse_double(w[4], c.peak_selected_db) || (w[5] != "0" && w[5] != "1"))
+                return false;
+            c.silent = w[5] == "1";
+            t.channel.push_back(c);
+        } else {
+            return false;
+        }
+    }
+    return !run.tracks.empty();
+}
+
+// dBFS as dr-core computes it (to_db: 20 * log10(x)), through the same C library log10.
+static double db(double linear) { return 20 * std::log10(linear); }
+
+static bool same_bits(double a, double b) {
+    uint64_t x, y;
+    std::memcpy(&x, &a, 8);
+    std::memcpy(&y, &b, 8);
+    return x == y;
+}
+
+// tol 0: the same bits; else within tol (infinities only equal themselves).
+static bool close_to(double got, double expected, double tol) {
+    if (tol == 0) return same_bits(got, expected);
+    if (std::isinf(got) || std::isinf(expected)) return got == expected;
+    return std::fabs(got - expected) <= tol;
+}
+
+#define CHECK_CLOSE(got, expected, tol, what)                                                        \
+    do {                                                                                             \
+        ++g_checks;                                                                                  \
+        const double g_ = (got), e_ = (expected), t_ = (tol);                                        \
+        if (!close_to(g_, e_, t_)) {                                                                 \
+            ++g_failures;                                                                            \
+            std::fprintf(stderr, "%s:%d: %s: %s = %.17g, the CLI's %.17g (%s %g)\n", __FILE__, __LINE__, \
+                         (what).c_str(), #got, g_, e_, t_ == 0 ? "bits must match;" : "tolerance", t_); \
+        }                                                                                            \
+    } while (0)
+
+// How the samples of a file are pushed.
+enum class Push {
+    Native,  // the file's own type: int16 / int32 with its bits (u8 as v - 128, 8 bits) / float / double
+    F64,     // as double, full scale 1.0 (foobar2000's audio_sample on x64)
+    F32,     // as float (audio_sample on 32-bit x86)
+};
+static const char* push_name(Push p) { return p == Push::Native ? "native" : p == Push::F64 ? "double" : "float"; }
+
+// One shipped file, read and converted once.
+struct FileAudio {
+    const CliTrack* cli = nullptr;
+    Wav wav;
+    std::vector<double> xd;
+    std::vector<float> xf;
+    bool float_exact = true;  // every sample survives the conversion to float
+    unsigned int_bits() const { return wav.type == WavType::U8 ? 8 : wav.bits; }
+};
+
+// How closely a push of `file` must give the CLI's numbers, and why.
+//  * Bit-identical (tol 0) when the library sees the same numbers in the same kind of
+//    arithmetic as the CLI: integer PCM pushed as integers (exact u64/u128 sums, whatever the
+//    chunking or order), and float PCM pushed as float or double (f32 -> f64 is exact, and
+//    the float sums' lanes follow the frame's place in its window, not the chunking, so the
+//    CLI's planar buffers and these interleaved chunks add in the same order).
+//  * 1e-9 dB when integer PCM is pushed as exact floats: the same values, but summed in f64
+//    (rounding ~1e-16 relative) instead of exactly. Peaks are still bit-identical (a max of
+//    exactly scaled values); only RMS and so DR may differ in the last bits.
+//  * 1e-5 dB when the float conversion itself rounds (32-bit PCM with more than 24
+//    significant bits: up to 2^-24 relative per sample, 5.2e-7 dB on a peak). None of the
+//    shipped files does (wav-s32.wav holds 24-bit audio, wav-f64.wav float values): the
+//    rule is for files added later.
+struct Expectation {
+    double tol_db;
+    bool peaks_exact;
+};
+static Expectation expectation(const FileAudio& f, Push p) {
+    const bool lossless = p != Push::F32 || f.float_exact;
+    const bool same_arithmetic = p == Push::Native || f.wav.is_float();
+    if (!lossless) return {1e-5, false};
+    return {same_arithmetic ? 0.0 : 1e-9, true};
+}
+
+static void compare_with_cli(const mm_result* r, const CliTrack& t, Expectation e, const std::string& what) {
+    if (!r) {
+        CHECK(!"no result");
+        return;
+    }
+    const mm_track_summary s = summary_of(r);
+    const int before = g_failures;
+    CHECK(s.sample_rate == t.rate && s.channels == t.channels);
+    CHECK(s.frames == t.frames && s.windows == t.windows);
+    CHECK(s.has_dr == (t.official_dr != MM_DR_NONE));
+    CHECK(s.official_dr == t.official_dr);
+    CHECK_CLOSE(s.precise_dr, t.precise_dr, e.tol_db, what);
+    const double peak_tol = e.peaks_exact ? 0.0 : e.tol_db;
+    for (uint32_t c = 0; c < s.channels && c < t.channel.size(); ++c) {
+        const mm_channel_result ch = channel_of(r, c);
+        const CliChannel& x = t.channel[c];
+        const std::string at = what + " channel " + std::to_string(c);
+        CHECK_CLOSE(ch.dr, x.dr, e.tol_db, at);
+        CHECK_CLOSE(db(ch.peak), x.peak_db, peak_tol, at);
+        CHECK_CLOSE(db(ch.peak_selected), x.peak_selected_db, peak_tol, at);
+        CHECK_CLOSE(db(ch.rms), x.rms_db, e.tol_db, at);
+        CHECK_CLOSE(db(ch.rms20), x.rms20_db, e.tol_db, at);
+        CHECK(ch.silent == x.silent && !ch.excluded);
+    }
+    if (g_failures != before) std::fprintf(stderr, "  (while comparing %s with the CLI)\n", what.c_str());
+}
+
+// Every value of two results has the same bits.
+static void check_identical(const mm_result* a, const mm_result* b, const std::string& what) {
+    if (!a || !b) {
+        CHECK(!"no result");
+        return;
+    }
+    const int before = g_failures;
+    const mm_track_summary x = summary_of(a), y = summary_of(b);
+    CHECK(x.frames == y.frames && x.windows == y.windows && x.channels == y.channels);
+    CHECK(x.official_dr == y.official_dr && same_bits(x.precise_dr, y.precise_dr));
+    CHECK(same_bits(x.peak, y.peak) && same_bits(x.rms, y.rms));
+    for (uint32_t c = 0; c < x.channels && c < y.channels; ++c) {
+        const mm_channel_result p = channel_of(a, c), q = channel_of(b, c);
+        CHECK(same_bits(p.dr, q.dr) && same_bits(p.peak, q.peak) && same_bits(p.rms, q.rms));
+        CHECK(same_bits(p.rms20, q.rms20) && same_bits(p.peak_selected, q.peak_selected));
+        CHECK(same_bits(p.peak_first, q.peak_first) && same_bits(p.peak_second, q.peak_second));
+        CHECK(p.silent == q.silent);
+    }
+    if (g_failures != before) std::fprintf(stderr, "  (while checking that %s are identical)\n", what.c_str());
+}
+
+// Random chunks through the analyser API.
+template <typename T, typename PushFn>
+static ResultPtr analyse_chunks(const std::vector<T>& x, unsigned channels, uint32_t rate, PushFn push) {
+    mm_analyzer* a = nullptr;
+    CHECK_OK(mm_analyzer_new(rate, channels, nullptr, &a));
+    if (!a) return ResultPtr();
+    const size_t frames = x.size() / channels;
+    size_t pos = 0;
+    while (pos < frames) {
+        const size_t n = random_chunk(frames - pos);
+        CHECK_OK(push(a, x.data() + pos * channels, n));
+        pos += n;
+    }
+    mm_result* r = nullptr;
+    CHECK_OK(mm_analyzer_finish(a, &r));
+    mm_analyzer_free(a);
+    return ResultPtr(r);
+}
+
+static ResultPtr analyse_file(const FileAudio& f, Push p) {
+    const Wav& w = f.wav;
+    if (p == Push::F64) return analyse_chunks(f.xd, w.channels, w.rate, mm_analyzer_push_f64);
+    if (p == Push::F32) return analyse_chunks(f.xf, w.channels, w.rate, mm_analyzer_push_f32);
+    switch (w.type) {
+        case WavType::S16: return analyse_chunks(w.pcm, w.channels, w.rate, mm_analyzer_push_i16);
+        case WavType::F32: return analyse_chunks(w.f32, w.channels, w.rate, mm_analyzer_push_f32);
+        case WavType::F64: return analyse_chunks(w.f64, w.channels, w.rate, mm_analyzer_push_f64);
+        default: {
+            const uint32_t bits = f.int_bits();
+            return analyse_chunks(w.ints, w.channels, w.rate, [bits](mm_analyzer* a, const int32_t* x, size_t n) {
+                return mm_analyzer_push_i32(a, x, n, bits);
+            });
+        }
+    }
+}
+
+// The batch API driven as the foobar2000 component drives it: a decoder hands out chunks of
+// its own (random) sizes and mm_shim::ChunkStream (cpp-shim/src/decode_adapter.h, the shim's
+// own adapter) copies them into the library's read buffer.
+template <typename Sample>
+struct ChunkedFile {
+    const Sample* data = nullptr;
+    size_t frames = 0;
+    mm_shim::StreamFormat format;
+    std::mt19937 rng;
+    size_t pos = 0;
+    bool operator()(mm_shim::ChunkRef<Sample>& out) {
+        if (pos >= frames) return false;
+        const uint32_t pick = rng() % 100;
+        const size_t n = std::min<size_t>(pick < 5 ? 0 : pick < 10 ? 1 : 1 + rng() % 5000, frames - pos);
+        out.data = data + pos * format.channels;
+        out.frames = n;
+        out.format = format;
+        pos += n;
+        return true;
+    }
+};
+
+struct BatchFileSource {
+    virtual ~BatchFileSource() = default;
+    virtual int64_t prime() = 0;
+    virtual int64_t read(void* dst, size_t capacity) = 0;
+    virtual const std::string& error() const = 0;
+};
+
+template <typename Sample>
+struct StreamedFile final : BatchFileSource {
+    mm_shim::ChunkStream<Sample, ChunkedFile<Sample>> stream;
+    explicit StreamedFile(ChunkedFile<Sample> file) : stream(std::move(file)) {}
+    int64_t prime() override { return stream.prime(); }
+    int64_t read(void* dst, size_t capacity) override { return stream.read(static_cast<Sample*>(dst), capacity); }
+    const std::string& error() const override { return stream.error(); }
+};
+
+struct FileBatch {
+    struct Item {
+        const FileAudio* file;
+        Push push;
+    };
+    std::vector<Item> items;
+    std::atomic<int> opened{0}, closed{0};
+};
+
+template <typename Sample>
+static BatchFileSource* stream_of(const std::vector<Sample>& x, const Wav& w, size_t index) {
+    ChunkedFile<Sample> file;
+    file.data = x.data();
+    file.frames = x.size() / w.channels;
+    file.format.sample_rate = w.rate;
+    file.format.channels = w.channels;
+    file.format.channel_mask = w.channel_mask;
+    file.rng.seed((uint32_t)index * 7919 + 3);
+    return new StreamedFile<Sample>(std::move(file));
+}
+
+extern "C" int32_t file_open(void* user, size_t index, void** source, mm_source_format* format, char* error,
+                             size_t error_capacity) {
+    auto* b = static_cast<FileBatch*>(user);
+    *source = nullptr;
+    if (index >= b->items.size()) return MM_INVALID_ARGUMENT;
+    const FileAudio& f = *b->items[index].file;
+    const Wav& w = f.wav;
+    int32_t type = MM_SAMPLE_F64;
+    BatchFileSource* s = nullptr;
+    const Push push = b->items[index].push;
+    if (push == Push::F64) {
+        s = stream_of(f.xd, w, index);
+    } else if (push == Push::F32) {
+        s = stream_of(f.xf, w, index);
+        type = MM_SAMPLE_F32;
+    } else if (w.type == WavType::S16) {
+        s = stream_of(w.pcm, w, index);
+        type = MM_SAMPLE_I16;
+    } else if (w.type == WavType::F32) {
+        s = stream_of(w.f32, w, index);
+        type = MM_SAMPLE_F32;
+    } else if (w.type == WavType::F64) {
+        s = stream_of(w.f64, w, index);
+    } else {
+        s = stream_of(w.ints, w, index);
+        type = MM_SAMPLE_I32;
+    }
+    if (s->prime() != 1) {
+        std::snprintf(error, error_capacity, "%s", s->error().c_str());
+        delete s;
+        return MM_DECODE_ERROR;
+    }
+    format->sample_rate = w.rate;
+    format->channels = w.channels;
+    format->sample_type = type;
+    format->bits_per_sample = type == MM_SAMPLE_I32 ? f.int_bits() : 0;
+    format->excluded_channel = -1;  // as the CLI: every channel counts, LFE included
+    *source = s;
+    ++b->opened;
+    return MM_OK;
+}
+
+extern "C" int64_t file_read(void* source, void* buffer, size_t capacity, mm_source_format*, char* error,
+                             size_t error_capacity) {
+    auto* s = static_cast<BatchFileSource*>(source);
+    const int64_t r = s->read(buffer, capacity);
+    if (r < 0) std::snprintf(error, error_capacity, "%s", s->error().c_str());
+    return r < 0 ? -1 : r;
+}
+
+static FileBatch* g_file_batch = nullptr;  // for close's counter
+
+extern "C" void file_close(void* source) {
+    delete static_cast<BatchFileSource*>(source);
+    ++g_file_batch->closed;
+}
+
+static void test_cli_files(const std::string& values_path) {
+    CliRun cli;
+    if (values_path.empty() || !read_cli_values(values_path, cli)) {
+        std::fprintf(stderr, "cannot read the CLI's values from \"%s\" (--expected <file>)\n", values_path.c_str());
+        CHECK(!"the CLI's values are readable");
+        return;
+    }
+    CHECK(cli.tracks.size() == 7);
+    std::vector<FileAudio> files(cli.tracks.size());
+    for (size_t i = 0; i < files.size(); ++i) {
+        FileAudio& f = files[i];
+        f.cli = &cli.tracks[i];
+        const CliTrack& t = *f.cli;
+        if (!read_wav(t.path, f.wav)) {
+            std::fprintf(stderr, "cannot read %s\n", t.path.c_str());
+            CHECK(!"a shipped WAV file is readable");
+            return;
+        }
+        CHECK(f.wav.channels == t.channels && f.wav.rate == t.rate && f.wav.bits == t.bits);
+        CHECK(f.wav.frames() == t.frames);
+        f.xd = f.wav.as_double();
+        f.xf.resize(f.xd.size());
+        for (size_t j = 0; j < f.xd.size(); ++j) {
+            f.xf[j] = (float)f.xd[j];
+            f.float_exact = f.float_exact && (double)f.xf[j] == f.xd[j];
+        }
+    }
+    // The set covers what it should: every WAV sample type, and one extensible 5.1 file (LFE
+    // counted, as the CLI and foobar2000 count it).
+    std::vector<WavType> types;
+    bool has_51 = false;
+    for (const FileAudio& f : files) {
+        types.push_back(f.wav.type);
+        has_51 = has_51 || (f.wav.channels == 6 && f.wav.channel_mask == 0x3f);
+        if (!f.float_exact) std::printf("cli_files: %s does not convert to float exactly\n", f.cli->path.c_str());
+    }
+    for (WavType t : {WavType::U8, WavType::S16, WavType::S24, WavType::S32, WavType::F32, WavType::F64})
+        CHECK(std::count(types.begin(), types.end(), t) >= 1);
+    CHECK(has_51);
+
+    // The analyser API, random chunks.
+    const Push pushes[3] = {Push::Native, Push::F64, Push::F32};
+    std::vector<std::array<ResultPtr, 3>> direct(files.size());
+    for (size_t i = 0; i < files.size(); ++i) {
+        const FileAudio& f = files[i];
+        for (int p = 0; p < 3; ++p) {
+            direct[i][p] = analyse_file(f, pushes[p]);
+            const std::string what = f.cli->path + " pushed as " + push_name(pushes[p]);
+            compare_with_cli(direct[i][p].p, *f.cli, expectation(f, pushes[p]), what);
+        }
+        // Float and double pushes of the same values run the same f64 arithmetic.
+        if (f.float_exact) check_identical(direct[i][2].p, direct[i][1].p, f.cli->path + " as float and as double");
+    }
+
+    // The batch API with the shim's chunk adapter: every file in every push, at once.
+    FileBatch b;
+    g_file_batch = &b;
+    for (const FileAudio& f : files)
+        for (Push p : pushes) b.items.push_back({&f, p});
+    mm_decoder d{};
+    d.user = &b;
+    d.open = file_open;
+    d.read = file_read;
+    d.close = file_close;
+    mm_batch_options o = mm_batch_options_default();
+    o.threads = 2;
+    o.buffer_frames = 1000;  // several reads per decoder chunk, several chunks per read
+    std::vector<mm_track_outcome> out(b.items.size());
+    CHECK_OK(mm_batch_analyze(&d, out.size(), &o, out.data()));
+    CHECK(b.opened == (int)out.size() && b.closed == (int)out.size());
+    for (size_t k = 0; k < out.size(); ++k) {
+        const size_t i = k / 3;
+        const int p = (int)(k % 3);
+        const std::string what = files[i].cli->path + " in a batch as " + push_name(pushes[p]);
+        CHECK(out[k].status == MM_OK && out[k].result != nullptr);
+        if (out[k].status != MM_OK) std::fprintf(stderr, "%s: %s\n", what.c_str(), out[k].error ? out[k].error : "?");
+        if (!out[k].result) continue;
+        // The same type through either API: the same bits, whatever the chunking.
+        check_identical(out[k].result, direct[i][p].p, what + " and through the analyser");
+        compare_with_cli(out[k].result, *files[i].cli, expectation(files[i], pushes[p]), what);
+    }
+    mm_track_outcomes_free(out.data(), out.size());
+
+    // Album sections: the natively pushed results (the CLI's own bits) with the CLI's tags and
+    // paths give the CLI's album DRs, bit for bit (the same track DRs, averaged by the same code).
+    mm_log_builder* builder = nullptr;
+    CHECK_OK(mm_log_builder_new(&builder));
+    for (size_t i = 0; i < files.size(); ++i) {
+        const CliTrack& t = *files[i].cli;
+        mm_track_meta m{};
+        m.path = t.path.c_str();
+        m.artist = t.artist.empty() ? nullptr : t.artist.c_str();
+        m.album_artist = t.album_artist.empty() ? nullptr : t.album_artist.c_str();
+        m.album = t.album.empty() ? nullptr : t.album.c_str();
+        m.codec = "PCM";
+        m.bits_per_sample = t.bits;
+        m.channel_mask = files[i].wav.channel_mask;
+        CHECK_OK(mm_log_builder_add_track(builder, direct[i][0].p, &m));
+    }
+    size_t in_sections = 0;
+    for (const CliSection& sec : cli.sections) {
+        for (size_t i : sec.tracks) {
+            ++in_sections;
+            int32_t official = 0;
+            double precise = 0;
+            CHECK_OK(mm_log_builder_album_dr(builder, i, &official, &precise));
+            CHECK(official == sec.official_dr);
+            CHECK_CLOSE(precise, sec.precise_dr, 0.0, std::string("album DR of track ") + std::to_string(i));
+        }
+    }
+    CHECK(in_sections == files.size());
+    mm_log_builder_free(builder);
+}
+
+// ---------------------------------------------------------------------------------------------
 
 int main(int argc, char** argv) {
-    if (argc < 2) {
-        std::fprintf(stderr, "usage: %s <scratch dir> [--valgrind]\n", argv[0]);
+    std::string expected;  // the CLI's values for the shipped files (test cli_files)
+    bool usage_ok = argc >= 2;
+    for (int i = 2; i < argc && usage_ok; ++i) {
+        if (std::strcmp(argv[i], "--valgrind") == 0) g_valgrind = true;
+        else if (std::strcmp(argv[i], "--expected") == 0 && i + 1 < argc) expected = argv[++i];
+        else usage_ok = false;
+    }
+    if (!usage_ok) {
+        std::fprintf(stderr, "usage: %s <scratch dir> [--expected <CLI values file>] [--valgrind]\n", argv[0]);
         return 2;
     }
     const std::string dir = argv[1];
-    g_valgrind = argc > 2 && std::strcmp(argv[2], "--valgrind") == 0;
     struct Test {
         const char* name;
         std::function<void()> run;
@@ -1289,11 +2028,13 @@ int main(int argc, char** argv) {
         {"misuse", test_misuse},
         {"threads", test_threads},
         {"logs", test_logs},
+        {"album_dr", test_album_dr},
         {"batch_fb2k", test_batch_fb2k},
         {"batch_format_change", test_batch_format_change},
         {"batch_cancel_token", test_batch_cancel_token},
         {"batch_progress_abort", test_batch_progress_abort},
         {"batch_misuse", test_batch_misuse},
+        {"cli_files", [&] { test_cli_files(expected); }},
     };
     int passed = 0, failed = 0;
     for (const Test& t : tests) {
