@@ -18,7 +18,12 @@ fn decode_only(path: &Path) -> Result<u64, String> {
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let stream = MediaSourceStream::new(Box::new(file), MediaSourceStreamOptions::default());
     let mut reader = symphonia::default::get_probe()
-        .probe(&Hint::new(), stream, FormatOptions::default(), MetadataOptions::default())
+        .probe(
+            &Hint::new(),
+            stream,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
         .map_err(|e| e.to_string())?;
     let track = reader.default_track(TrackType::Audio).ok_or("no audio track")?.clone();
     let Some(CodecParameters::Audio(params)) = track.codec_params else {
@@ -66,7 +71,16 @@ fn main() {
     };
     let decode: Vec<f64> = (0..runs).map(|_| time(&|| drop(decode_only(path)))).collect();
     let measure: Vec<f64> = (0..runs)
-        .map(|_| time(&|| drop(dr_decode::measure_file(path, &pool, &options, dr_decode::Control::new()))))
+        .map(|_| {
+            time(&|| {
+                drop(dr_decode::measure_file(
+                    path,
+                    &pool,
+                    &options,
+                    dr_decode::Control::new(),
+                ))
+            })
+        })
         .collect();
     let (d, m) = (median(decode), median(measure));
     println!(
