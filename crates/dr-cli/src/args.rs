@@ -64,6 +64,10 @@ pub struct Cli {
     /// Say more: each file as it is measured, warnings in full.
     #[arg(short, long)]
     pub verbose: bool,
+
+    /// At the end, print what the run cost on standard error (time, MB/s, CPU, memory).
+    #[arg(long)]
+    pub stats: bool,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

@@ -3,7 +3,9 @@
 
 mod args;
 mod atomic;
+mod flame;
 mod progress;
+mod stats;
 mod walk;
 
 use std::io::Write;
@@ -30,6 +32,15 @@ const EXIT_SOME_FAILED: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
+    // With the flame-prof feature and DR_FLAME=1, sampling starts here (scope app) or
+    // around the measuring loop (scope processing).
+    let mut flame = flame::Flame::from_env();
+    let status = parse_and_run(&mut flame);
+    flame.run_ended();
+    status
+}
+
+fn parse_and_run(flame: &mut flame::Flame) -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -48,7 +59,7 @@ fn main() -> ExitCode {
         eprintln!("Usage: macinmeter [OPTIONS] <PATH>...  (see macinmeter --help)");
         return ExitCode::from(EXIT_USAGE);
     }
-    ExitCode::from(run(&cli))
+    ExitCode::from(run(&cli, flame))
 }
 
 /// A clap error's reason on one line: its first line, without the usage block.
@@ -70,7 +81,8 @@ enum Outcome {
     Interrupted,
 }
 
-fn run(cli: &Cli) -> u8 {
+fn run(cli: &Cli, flame: &mut flame::Flame) -> u8 {
+    let clock = stats::RunClock::start();
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let parallelism = cli.parallelism(cores);
     let say = |line: &str| {
@@ -127,11 +139,11 @@ fn run(cli: &Cli) -> u8 {
         let _ = ctrlc::set_handler(move || cancel.store(true, Ordering::Relaxed));
     }
     let progress = Arc::new(dr_decode::Progress::new());
-    let total_bytes: u64 = files
+    let file_sizes: Vec<u64> = files
         .iter()
-        .filter_map(|p| std::fs::metadata(p).ok())
-        .map(|m| m.len())
-        .sum();
+        .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
+        .collect();
+    let total_bytes: u64 = file_sizes.iter().sum();
     let view = ProgressView::start(!cli.quiet, progress.clone(), files.len() as u64, total_bytes);
     if cli.verbose {
         view.println(&format!(
@@ -146,11 +158,19 @@ fn run(cli: &Cli) -> u8 {
     // 3. Measure; each result is reported as it arrives and kept in input order.
     let outcomes: Mutex<Vec<Option<Outcome>>> = Mutex::new((0..files.len()).map(|_| None).collect());
     let control = dr_decode::Control::new().with_cancel(&cancel).with_progress(&progress);
+    flame.processing_starts();
     dr_decode::measure_files(&files, &pool, &options, control, |index, result| {
         let outcome = match result {
             Ok(track) => {
                 for warning in &track.warnings {
                     view.println(&format!("warning: {}: {warning}", track.info.path.display()));
+                }
+                if track.result.nonfinite_samples > 0 {
+                    view.println(&format!(
+                        "warning: {}: {} samples are NaN or infinite; they were left out of the measurement",
+                        track.info.path.display(),
+                        track.result.nonfinite_samples
+                    ));
                 }
                 if cli.exclude_lfe && track.info.lfe_channel.is_none() && track.info.channels > 2 {
                     view.println(&format!(
@@ -178,6 +198,7 @@ fn run(cli: &Cli) -> u8 {
             all[index] = Some(outcome);
         }
     });
+    flame.processing_ended();
     view.finish();
     let interrupted = cancel.load(Ordering::Relaxed);
     if interrupted {
@@ -191,6 +212,21 @@ fn run(cli: &Cli) -> u8 {
     };
     let mut early = failures_before_decoding.into_iter().peekable();
     let outcomes = outcomes.into_inner().unwrap_or_default();
+    let mut run_stats = stats::RunStats {
+        threads: pool.current_num_threads(),
+        peak_packets_in_flight: progress.peak_packets_in_flight(),
+        peak_decoded_bytes: progress.peak_decoded_bytes(),
+        ..Default::default()
+    };
+    for (outcome, size) in outcomes.iter().zip(&file_sizes) {
+        match outcome {
+            Some(Outcome::Measured(track)) => run_stats.audio_seconds += track.result.duration_seconds(),
+            Some(Outcome::Failed(_)) => run_stats.failed += 1,
+            Some(Outcome::Interrupted) | None => continue,
+        }
+        run_stats.files += 1;
+        run_stats.bytes += size;
+    }
     for (index, outcome) in outcomes.into_iter().enumerate() {
         while let Some((_, failure)) = early.next_if(|(at, _)| *at == index) {
             report.failures.push(failure);
@@ -261,6 +297,14 @@ fn run(cli: &Cli) -> u8 {
                     output_failed = true;
                 }
             }
+        }
+    }
+
+    if cli.stats {
+        (run_stats.wall, run_stats.cpu) = clock.elapsed();
+        run_stats.peak_rss_bytes = stats::peak_rss_bytes();
+        for line in run_stats.lines() {
+            eprintln!("{line}");
         }
     }
 

@@ -239,3 +239,34 @@ fn help_and_version() {
     let version = text(&macinmeter(&["--version"], &here).stdout);
     assert_eq!(version.trim(), format!("macinmeter {}", env!("CARGO_PKG_VERSION")));
 }
+
+#[test]
+fn stats_go_to_stderr_after_the_log() {
+    let out = macinmeter(&["--stats", "-q", "album-flac"], &fixtures());
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
+    assert!(
+        stdout.contains("Official DR value: DR8"),
+        "the log is unchanged: {stdout}"
+    );
+    assert!(!stdout.contains("stats:"));
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("stats: ")).collect();
+    assert_eq!(lines.len(), 3, "stderr: {stderr}");
+    // Figures that do not depend on timing.
+    assert!(
+        lines[0].starts_with("stats: 3 files, 0.01 h of audio, 1.7 MB read in "),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].contains(" MB/s, "), "{}", lines[0]);
+    assert!(lines[1].contains("threads in the pool"), "{}", lines[1]);
+    assert!(lines[2].contains(" packets in flight, peak "), "{}", lines[2]);
+    assert!(
+        lines[2].contains(" of decoded audio held at once, peak RSS "),
+        "{}",
+        lines[2]
+    );
+    let serial = text(&macinmeter(&["--stats", "--serial", "-q", "album-flac"], &fixtures()).stderr);
+    assert!(serial.contains(" 1 threads in the pool"), "{serial}");
+    assert!(serial.contains("stats: peak 1 packets in flight"), "{serial}");
+}

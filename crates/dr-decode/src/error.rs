@@ -156,11 +156,24 @@ impl fmt::Display for DecodeWarning {
     }
 }
 
+/// An I/O error as a person reads it: the system's words without Rust's "(os error 2)".
+pub(crate) fn io_reason(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    match text.find(" (os error ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
 /// "2:01 of 3:45", or in frames when the times read the same ("3:12 of 3:12" says nothing).
+/// When nothing says how long the track should be (`expected` is no more than what was
+/// decoded), what is known: the file ended in the middle of a frame.
 fn truncation_lengths(decoded: u64, expected: u64, sample_rate: u32) -> String {
     let seconds = |frames: u64| frames as f64 / f64::from(sample_rate.max(1));
     let (decoded_time, expected_time) = (format_duration(seconds(decoded)), format_duration(seconds(expected)));
-    if decoded_time == expected_time {
+    if decoded >= expected {
+        format!("{decoded_time} ({decoded} frames), then the file ends in the middle of a frame")
+    } else if decoded_time == expected_time {
         format!("{decoded} of {expected} frames")
     } else {
         format!("{decoded_time} of {expected_time}")
@@ -208,6 +221,14 @@ mod tests {
     }
 
     #[test]
+    fn io_errors_read_without_the_os_error_number() {
+        let missing = std::io::Error::from_raw_os_error(2);
+        assert!(missing.to_string().ends_with("(os error 2)"));
+        assert_eq!(io_reason(&missing), "No such file or directory");
+        assert_eq!(io_reason(&std::io::Error::other("plain")), "plain");
+    }
+
+    #[test]
     fn reason_drops_the_path() {
         let error = DecodeError::Truncated {
             path: PathBuf::from("/music/a.flac"),
@@ -219,5 +240,9 @@ mod tests {
         assert_eq!(error.reason(), "truncated: decoded 2:01 of 3:45");
         assert_eq!(error.kind(), ErrorKind::Truncated);
         assert_eq!(truncation_lengths(99, 100, 44_100), "99 of 100 frames");
+        assert_eq!(
+            truncation_lengths(44_100 * 3 + 5, 44_100 * 3 + 5, 44_100),
+            "0:03 (132305 frames), then the file ends in the middle of a frame"
+        );
     }
 }

@@ -30,8 +30,11 @@
 #![forbid(unsafe_code)]
 
 mod error;
+mod flac_frames;
 mod measure;
+mod mp4_boxes;
 mod mp4_edit;
+mod ogg_pages;
 mod open;
 mod options;
 mod opus_stream;

@@ -6,13 +6,15 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::error::DecodeError;
+use crate::error::{DecodeError, DecodeWarning};
 use crate::open::{open, Input, OpenedTrack};
 use crate::options::{Control, DecodeOptions};
 use crate::parallel::{decode_parallel, panic_message};
 use crate::sequential::{decode_sequential, Decoded};
+use crate::sniff::Container;
 use crate::stream::TrackContext;
 use crate::track::{Codec, MeasuredTrack};
+use crate::{flac_frames, ogg_pages};
 
 /// Measures one file on `pool`. Packets of codecs that decode independently are spread
 /// over the pool's threads; the call returns when the track is measured.
@@ -157,11 +159,22 @@ fn measure_track(
         && opened.integer_samples
         && opened.timestamps_are_frames;
     let decoded = if parallel {
-        decode_parallel(&mut opened, &context, analyzer_options, options, control)?
+        decode_parallel(&mut opened, &context, analyzer_options, options, control)
     } else {
-        decode_sequential(&mut opened, &context, analyzer_options, control)?
+        decode_sequential(&mut opened, &context, analyzer_options, control)
+    }
+    .map_err(|error| explain_flac_stop(input, &opened, error))?;
+    let ogg_holes = if opened.info.container == Container::Ogg {
+        ogg_holes(input, opened.track_id, &context)?
+    } else {
+        Vec::new()
     };
-    check_complete(&opened, &context, &decoded)?;
+    let mut decoded = decoded;
+    let lost_pages = !ogg_holes.is_empty();
+    decoded.warnings.extend(ogg_holes);
+    let complete = check_complete(&opened, &context, &decoded, lost_pages)
+        .map_err(|error| explain_flac_stop(input, &opened, error))?;
+    decoded.warnings.extend(complete);
 
     // Tags may also arrive while the stream is read (Ogg comment packets).
     let track_id = opened.track_id;
@@ -179,21 +192,94 @@ fn measure_track(
     Ok(MeasuredTrack { info, result, warnings })
 }
 
+/// A FLAC stream that stopped early (truncated) or skipped frames (corrupt) because a frame
+/// changes the channel count, sample rate or bit depth: the reader skips such frames, so
+/// this names the change instead.
+fn explain_flac_stop(input: Input<'_>, opened: &OpenedTrack<'_>, error: DecodeError) -> DecodeError {
+    let info = &opened.info;
+    let at_frame = match &error {
+        _ if info.container != Container::Flac || info.codec != Codec::Flac => return error,
+        DecodeError::Truncated { decoded_frames, .. } => *decoded_frames,
+        DecodeError::Corrupt { at_seconds, .. } => (at_seconds * f64::from(info.sample_rate)).round() as u64,
+        _ => return error,
+    };
+    let mismatch = match input {
+        Input::Path(path) => {
+            std::fs::File::open(path).and_then(|file| flac_frames::mismatch_at(std::io::BufReader::new(file), at_frame))
+        }
+        Input::Memory { bytes, .. } => flac_frames::mismatch_at(bytes, at_frame),
+    };
+    match mismatch {
+        Ok(Some(mismatch)) => DecodeError::StreamChanged {
+            path: error.path().to_path_buf(),
+            at_seconds: at_frame as f64 / f64::from(info.sample_rate.max(1)),
+            detail: mismatch.as_change(),
+        },
+        _ => error,
+    }
+}
+
+/// Holes in an Ogg stream's page sequence (pages the reader dropped as damaged), as warnings
+/// for lossy audio; lossless audio with a hole is corrupt. An unreadable file adds nothing
+/// here (the decode already read it).
+fn ogg_holes(input: Input<'_>, serial: u32, context: &TrackContext) -> Result<Vec<DecodeWarning>, DecodeError> {
+    let damage = match input {
+        Input::Path(path) => std::fs::File::open(path).and_then(|file| ogg_pages::find_damage(file, serial)),
+        Input::Memory { bytes, .. } => ogg_pages::find_damage(bytes, serial),
+    };
+    let holes = damage.map(|damage| damage.holes_after_granule).unwrap_or_default();
+    let message = "a damaged Ogg page was skipped: the audio it held is missing";
+    if let (Some(&first), true) = (holes.first(), context.codec.is_lossless()) {
+        return Err(context.corrupt(first, message));
+    }
+    Ok(holes
+        .into_iter()
+        .map(|granule| DecodeWarning {
+            at_seconds: context.seconds(granule),
+            message: message.to_owned(),
+        })
+        .collect())
+}
+
 /// Lossless audio must decode to the length its header declares; lossy audio may differ
 /// by encoder delay and padding, and MP3 lengths without a Xing header are estimates.
-fn check_complete(opened: &OpenedTrack<'_>, context: &TrackContext, decoded: &Decoded) -> Result<(), DecodeError> {
+/// Returns the warnings a measured track carries: a lossy file that ends in the middle of a
+/// frame, a lossless stream longer than its header says.
+///
+/// `lost_pages`: the shortfall of lossy audio is already explained by warnings (Ogg pages
+/// the reader skipped), so it is not taken for a cut file.
+fn check_complete(
+    opened: &OpenedTrack<'_>,
+    context: &TrackContext,
+    decoded: &Decoded,
+    lost_pages: bool,
+) -> Result<Vec<DecodeWarning>, DecodeError> {
     let codec = opened.info.codec;
+    let lossless = codec.is_lossless();
+    let frames = decoded.frames;
+    // PCM whose header gives no length (a streamed WAV's 0xFFFFFFFF "unknown" data size)
+    // ends where the file ends: reaching the end is no sign of a cut.
+    let open_ended = codec == Codec::Pcm && opened.info.declared_frames.is_none();
+    let ended_mid_packet = decoded.ended_mid_packet && !open_ended;
+    let mut warnings = Vec::new();
+    if ended_mid_packet && !lossless {
+        warnings.push(DecodeWarning {
+            at_seconds: context.seconds(frames),
+            message: "the file ends in the middle of a frame: it may be cut short".to_owned(),
+        });
+    }
     let Some(declared) = opened.info.declared_frames.filter(|&frames| frames > 0) else {
-        return if decoded.ended_mid_packet && codec.is_lossless() {
-            Err(context.truncated(decoded.frames, decoded.frames))
+        return if ended_mid_packet && lossless {
+            Err(context.truncated(frames, frames))
         } else {
-            Ok(())
+            Ok(warnings)
         };
     };
-    let frames = decoded.frames;
     let covered = frames.saturating_add(decoded.final_packet_shortfall);
-    let short = if codec.is_lossless() {
+    let short = if lossless {
         covered < declared
+    } else if lost_pages {
+        false
     } else {
         // A few packets of delay/padding, plus slack for estimated lengths.
         let slack_percent = if matches!(codec, Codec::Mp3 | Codec::Mp2 | Codec::Mp1) {
@@ -206,8 +292,18 @@ fn check_complete(opened: &OpenedTrack<'_>, context: &TrackContext, decoded: &De
             .saturating_add(declared / 100 * slack_percent)
             < declared
     };
-    if short || (decoded.ended_mid_packet && codec.is_lossless()) {
+    if short || (ended_mid_packet && lossless) {
         return Err(context.truncated(frames, declared.max(frames)));
     }
-    Ok(())
+    if lossless && frames > declared {
+        // Every frame decoded intact: the header's length is what is wrong. Measured whole.
+        warnings.push(DecodeWarning {
+            at_seconds: context.seconds(declared),
+            message: format!(
+                "the stream holds more audio than its header declares ({} frames, not {declared}): all of it was measured",
+                frames
+            ),
+        });
+    }
+    Ok(warnings)
 }

@@ -18,7 +18,9 @@ use symphonia::core::units::{Duration, TimeBase};
 
 use symphonia_common::apple::audio::alac::MagicCookie;
 
-use crate::error::DecodeError;
+use crate::error::{io_reason, DecodeError};
+use crate::flac_frames::{header_without_audio, mismatch_at};
+use crate::mp4_boxes::oversized_box;
 use crate::mp4_edit::{read_gapless_trim, GaplessTrim};
 use crate::opus_stream::{OpusHead, OpusStream, OPUS_RATE};
 use crate::pcm::I32Layout;
@@ -85,7 +87,7 @@ pub(crate) fn open(input: Input<'_>) -> Result<OpenedTrack<'_>, DecodeError> {
         Input::Path(file_path) => {
             let open_error = |error: std::io::Error| DecodeError::Open {
                 path: path.clone(),
-                reason: error.to_string(),
+                reason: io_reason(&error),
             };
             let mut file = File::open(file_path).map_err(open_error)?;
             let metadata = file.metadata().map_err(open_error)?;
@@ -113,14 +115,21 @@ pub(crate) fn open(input: Input<'_>) -> Result<OpenedTrack<'_>, DecodeError> {
     }
     let mut reader = symphonia::default::get_probe()
         .probe(&hint, stream, FormatOptions::default(), MetadataOptions::default())
-        .map_err(|error| open_error(&path, container, error))?;
+        .map_err(|error| {
+            damaged_mp4(input, container)
+                .or_else(|| lying_flac_header(input, container))
+                .or_else(|| flac_header_alone(input, container))
+                .unwrap_or_else(|| open_error(&path, container, error))
+        })?;
 
     let track = reader
         .default_track(TrackType::Audio)
         .or_else(|| reader.first_track(TrackType::Audio))
-        .ok_or_else(|| DecodeError::Unsupported {
-            path: path.clone(),
-            what: format!("{container} file without an audio track"),
+        .ok_or_else(|| {
+            damaged_mp4(input, container).unwrap_or_else(|| DecodeError::Unsupported {
+                path: path.clone(),
+                what: format!("{container} file without an audio track"),
+            })
         })?
         .clone();
     let Some(CodecParameters::Audio(params)) = track.codec_params.clone() else {
@@ -309,7 +318,7 @@ fn check_sniffed(path: &Path, sniffed: Result<Container, SniffError>) -> Result<
         Ok(container) => Ok(container),
         Err(SniffError::Io(error)) => Err(DecodeError::Open {
             path: path.to_path_buf(),
-            reason: error.to_string(),
+            reason: io_reason(&error),
         }),
         Err(SniffError::Unsupported(what)) => Err(DecodeError::Unsupported {
             path: path.to_path_buf(),
@@ -349,6 +358,61 @@ pub(crate) fn check_parameters(path: &Path, sample_rate: Option<u32>, channels: 
     Ok(())
 }
 
+/// An MP4 file the reader refused or found no audio in, explained by a box that claims
+/// more bytes than hold it (a damaged or cut file, not an unsupported variant).
+fn damaged_mp4(input: Input<'_>, container: Container) -> Option<DecodeError> {
+    if container != Container::Mp4 {
+        return None;
+    }
+    let reason = match input {
+        Input::Path(file_path) => File::open(file_path).ok().and_then(|mut file| oversized_box(&mut file)),
+        Input::Memory { bytes, .. } => oversized_box(&mut Cursor::new(bytes)),
+    }?;
+    Some(DecodeError::Malformed {
+        path: input.display_path(),
+        format: container.name().to_owned(),
+        reason,
+    })
+}
+
+/// A FLAC file the reader found no frame in, explained by a STREAMINFO header that does not
+/// describe the frames (the reader only takes frames that agree with it).
+fn lying_flac_header(input: Input<'_>, container: Container) -> Option<DecodeError> {
+    if container != Container::Flac {
+        return None;
+    }
+    let mismatch = match input {
+        Input::Path(file_path) => File::open(file_path)
+            .and_then(|file| mismatch_at(std::io::BufReader::new(file), 0))
+            .ok()?,
+        Input::Memory { bytes, .. } => mismatch_at(bytes, 0).ok()?,
+    }?;
+    Some(DecodeError::Malformed {
+        path: input.display_path(),
+        format: container.name().to_owned(),
+        reason: mismatch.as_header_lie(),
+    })
+}
+
+/// A FLAC file that ends right after its metadata: cut before its first frame.
+fn flac_header_alone(input: Input<'_>, container: Container) -> Option<DecodeError> {
+    if container != Container::Flac {
+        return None;
+    }
+    let (expected_frames, sample_rate) = match input {
+        Input::Path(file_path) => File::open(file_path)
+            .and_then(|file| header_without_audio(std::io::BufReader::new(file)))
+            .ok()?,
+        Input::Memory { bytes, .. } => header_without_audio(bytes).ok()?,
+    }?;
+    Some(DecodeError::Truncated {
+        path: input.display_path(),
+        decoded_frames: 0,
+        expected_frames,
+        sample_rate,
+    })
+}
+
 /// A probe failure in words: the sniff said the container, so a failure here means the
 /// file is damaged or uses a variant the reader lacks.
 fn open_error(path: &Path, container: Container, error: SymphoniaError) -> DecodeError {
@@ -361,7 +425,7 @@ fn open_error(path: &Path, container: Container, error: SymphoniaError) -> Decod
         },
         SymphoniaError::IoError(io) => DecodeError::Open {
             path,
-            reason: io.to_string(),
+            reason: io_reason(&io),
         },
         SymphoniaError::Unsupported(what) => DecodeError::Unsupported {
             path,

@@ -63,12 +63,56 @@ impl DecodeOptions {
 
 /// Progress of a measurement, shared with a caller that polls it (wrap it in an `Arc` to
 /// poll from another thread). Counts are frames per channel; a batch adds up all its files.
+///
+/// It also keeps two memory gauges for `macinmeter --stats`, over all files at once:
+/// compressed packets read and not yet decoded, and bytes of decoded audio held by the
+/// decoders at work. They are relaxed atomics updated once per batch of packets (once per
+/// file on the sequential path), never per packet or sample.
 #[derive(Debug, Default)]
 pub struct Progress {
     frames_done: AtomicU64,
     frames_expected: AtomicU64,
     files_done: AtomicU64,
     files_total: AtomicU64,
+    packets_in_flight: Gauge,
+    decoded_bytes: Gauge,
+}
+
+/// A level that goes up and down, and the highest it has been.
+#[derive(Debug, Default)]
+struct Gauge {
+    now: AtomicU64,
+    peak: AtomicU64,
+}
+
+impl Gauge {
+    fn hold(&self, amount: u64) -> Held<'_> {
+        let now = self.now.fetch_add(amount, Ordering::Relaxed) + amount;
+        self.peak.fetch_max(now, Ordering::Relaxed);
+        Held {
+            gauge: Some(self),
+            amount,
+        }
+    }
+
+    fn peak(&self) -> u64 {
+        self.peak.load(Ordering::Relaxed)
+    }
+}
+
+/// An amount counted on a [`Progress`] gauge until this is dropped (nothing without one).
+#[must_use = "the amount is released when this is dropped"]
+pub(crate) struct Held<'p> {
+    gauge: Option<&'p Gauge>,
+    amount: u64,
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        if let Some(gauge) = self.gauge {
+            gauge.now.fetch_sub(self.amount, Ordering::Relaxed);
+        }
+    }
 }
 
 impl Progress {
@@ -94,6 +138,21 @@ impl Progress {
     /// Files in the batch (1 for a single measurement).
     pub fn files_total(&self) -> u64 {
         self.files_total.load(Ordering::Relaxed)
+    }
+
+    /// The most compressed packets read from files and not yet decoded at any one moment,
+    /// over all files: those handed to decode jobs (each file also gathers up to one batch,
+    /// `DecodeOptions::batch_packets`, before handing it over) or, on the sequential path,
+    /// one per file decoding.
+    pub fn peak_packets_in_flight(&self) -> u64 {
+        self.packets_in_flight.peak()
+    }
+
+    /// The most bytes of decoded audio held at any one moment, over all files: the output
+    /// buffer of each decoder at work (its capacity) plus the integer copy made of it for
+    /// the analyser. Idle decoders kept for reuse within a file are not counted.
+    pub fn peak_decoded_bytes(&self) -> u64 {
+        self.decoded_bytes.peak()
     }
 
     /// Done / expected in 0..=1 (0 while nothing is known).
@@ -173,6 +232,23 @@ impl<'a> Control<'a> {
         }
         if let Some(file_frames) = self.file_frames {
             file_frames.fetch_add(frames, Ordering::Relaxed);
+        }
+    }
+
+    /// Counts `packets` compressed packets in flight until the guard is dropped.
+    pub(crate) fn hold_packets(&self, packets: usize) -> Held<'a> {
+        self.hold(|progress| &progress.packets_in_flight, packets)
+    }
+
+    /// Counts `bytes` of decoded audio held until the guard is dropped.
+    pub(crate) fn hold_decoded_bytes(&self, bytes: usize) -> Held<'a> {
+        self.hold(|progress| &progress.decoded_bytes, bytes)
+    }
+
+    fn hold(&self, gauge: impl Fn(&'a Progress) -> &'a Gauge, amount: usize) -> Held<'a> {
+        match self.progress {
+            Some(progress) => gauge(progress).hold(amount as u64),
+            None => Held { gauge: None, amount: 0 },
         }
     }
 

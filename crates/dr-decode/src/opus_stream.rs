@@ -104,6 +104,11 @@ impl OpusStream {
         self.channels
     }
 
+    /// Bytes of the decoded-audio buffer.
+    pub(crate) fn buffer_bytes(&self) -> usize {
+        self.interleaved.len() * std::mem::size_of::<f32>()
+    }
+
     /// Decodes one packet; returns the interleaved samples that are audio (possibly none).
     pub(crate) fn decode_trimmed(&mut self, packet: &symphonia::core::packet::Packet) -> Result<&[f32], String> {
         let channels = self.channels;

@@ -27,6 +27,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use dr_core::{Analyzer, Geometry, Segment};
+use symphonia::core::audio::GenericAudioBufferRef;
 use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
 use symphonia::core::packet::Packet;
 
@@ -191,6 +192,7 @@ pub(crate) fn decode_parallel(
                 let sender = sender.clone();
                 let shared = &shared;
                 in_flight += 1;
+                let packets_held = shared.control.hold_packets(full.packets.len());
                 scope.spawn(move |_| {
                     let first_frame = full.first_frame;
                     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode_batch(full, shared)))
@@ -202,7 +204,8 @@ pub(crate) fn decode_parallel(
                                     .internal(format!("the decoder crashed on this data: {}", panic_message(&panic))),
                             )
                         });
-                    // The receiver outlives every job of the scope; a send cannot fail.
+                    drop(packets_held); // `decode_batch` freed the batch's packets
+                                        // The receiver outlives every job of the scope; a send cannot fail.
                     let _ = sender.send(outcome);
                 });
             }
@@ -340,6 +343,8 @@ fn decode_packets(batch: &Batch, decoder: &mut dyn AudioDecoder, shared: &JobSha
     let mut frame = batch.first_frame;
     let mut short_frames = 0;
     let last_index = batch.packets.len().saturating_sub(1);
+    // The decoder's output buffer and the converter's copy, counted while the job runs.
+    let mut decoded_held = None;
     for (index, packet) in batch.packets.iter().enumerate() {
         if shared.should_stop(frame) {
             return BatchOutcome::Stopped;
@@ -377,10 +382,19 @@ fn decode_packets(batch: &Batch, decoder: &mut dyn AudioDecoder, shared: &JobSha
                 return BatchOutcome::Failed(frame, context.internal(detail));
             }
         }
+        if decoded_held.is_none() {
+            let bytes = decoded_buffer_bytes(&buffer) + converter.scratch_bytes();
+            decoded_held = Some(shared.control.hold_decoded_bytes(bytes));
+        }
         frame += decoded;
         shared.control.frames_done(decoded);
     }
     BatchOutcome::Measured(segments, short_frames)
+}
+
+/// Bytes a decoder's output buffer holds (its capacity, not just the frames in use).
+pub(crate) fn decoded_buffer_bytes(buffer: &GenericAudioBufferRef<'_>) -> usize {
+    buffer.capacity().max(buffer.frames()) * buffer.byte_len_per_frame()
 }
 
 /// The text of a caught panic, for the error that replaces it.

@@ -41,6 +41,11 @@ impl PcmConverter {
         }
     }
 
+    /// Bytes of the integer copy this converter keeps (0 while it only borrows).
+    pub(crate) fn scratch_bytes(&self) -> usize {
+        self.scratch.iter().map(|plane| plane.capacity()).sum::<usize>() * std::mem::size_of::<i32>()
+    }
+
     /// Feeds frames `range` of a buffer to a sequentially fed analyser.
     pub(crate) fn feed(
         &mut self,

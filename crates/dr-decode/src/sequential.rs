@@ -13,6 +13,7 @@ use crate::mp4_edit::GaplessTrim;
 use crate::open::{OpenedTrack, TrackDecoder};
 use crate::options::Control;
 use crate::opus_stream::OPUS_RATE;
+use crate::parallel::decoded_buffer_bytes;
 use crate::pcm::PcmConverter;
 use crate::stream::{NextPacket, PacketStream, TrackContext};
 
@@ -98,6 +99,9 @@ pub(crate) fn decode_sequential(
     // A lossless packet that decoded fewer frames than it states is fine only as the
     // stream's last (CAF states whole packets); found again when the next packet arrives.
     let mut short_packet: Option<(DecodeError, u64)> = None;
+    // For the memory gauges: one packet at a time, and the decoder's buffer once it exists.
+    let _packet_held = control.hold_packets(1);
+    let mut decoded_held = None;
 
     loop {
         if control.is_cancelled() {
@@ -149,6 +153,14 @@ pub(crate) fn decode_sequential(
             }
             TrackDecoder::Released => Err(context.internal("the decoder was already released")),
         };
+        if decoded_held.is_none() {
+            let buffer_bytes = match &opened.decoder {
+                TrackDecoder::Symphonia(decoder) => decoded_buffer_bytes(&decoder.last_decoded()),
+                TrackDecoder::Opus(stream) => stream.buffer_bytes(),
+                TrackDecoder::Released => 0,
+            };
+            decoded_held = Some(control.hold_decoded_bytes(buffer_bytes + converter.scratch_bytes()));
+        }
         match decoded {
             Ok(count) => {
                 frames += count;

@@ -160,6 +160,13 @@ fn classify(head: &[u8], after_id3: bool) -> Result<Container, SniffError> {
         let after = if after_id3 { " (after an ID3 tag)" } else { "" };
         return Err(SniffError::Unsupported(format!("{named}{after}")));
     }
+    if is_id3v1_tag(head) {
+        return Err(SniffError::Unsupported(if after_id3 {
+            "ID3 tags with no audio between them".to_owned()
+        } else {
+            "an ID3v1 tag with no audio before it".to_owned()
+        }));
+    }
     // Some encoders pad MPEG streams with zeros before the first frame.
     let first_non_zero = head.iter().position(|&b| b != 0).unwrap_or(head.len());
     if let Some(container) = mpeg_sync(&head[first_non_zero..]) {
@@ -199,6 +206,15 @@ fn known_unsupported(head: &[u8]) -> Option<&'static str> {
         .iter()
         .find(|(magic, _)| head.starts_with(magic))
         .map(|&(_, name)| name)
+}
+
+/// `head` is all that is left of the file and is an ID3v1 tag (128 bytes from "TAG"), with
+/// its optional 227-byte extended block ("TAG+") before it.
+fn is_id3v1_tag(head: &[u8]) -> bool {
+    const TAG: usize = 128;
+    const EXTENDED: usize = 227;
+    (head.len() == TAG && head.starts_with(b"TAG"))
+        || (head.len() == EXTENDED + TAG && head.starts_with(b"TAG+") && head[EXTENDED..].starts_with(b"TAG"))
 }
 
 /// A raw MPEG audio or ADTS frame header at the start of `head`.
@@ -390,6 +406,7 @@ mod tests {
             (b"DSD \x1c\x00", "DSF"),
             (b"hello, this is text\n", "text file"),
             (b"", "empty file"),
+            (&[&b"TAG"[..], &[b' '; 125]].concat()[..], "an ID3v1 tag with no audio"),
             (b"\x01\x02\x03\x04\x05", "starts with 01 02 03 04 05"),
         ] {
             match sniff_bytes(bytes) {

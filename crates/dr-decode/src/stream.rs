@@ -137,8 +137,9 @@ impl<'r, 'a> PacketStream<'r, 'a> {
                     return Err(DecodeError::Open {
                         path: self.context.path.clone(),
                         reason: format!(
-                            "read failed at {}: {error}",
-                            crate::error::format_position(self.context.seconds(self.frames_read))
+                            "read failed at {}: {}",
+                            crate::error::format_position(self.context.seconds(self.frames_read)),
+                            crate::error::io_reason(&error)
                         ),
                     })
                 }

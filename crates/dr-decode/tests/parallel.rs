@@ -162,6 +162,58 @@ fn batch_reports_every_index_once_and_matches_single_measurements() {
     assert_eq!(progress.fraction(), 1.0);
 }
 
+/// The `--stats` gauges: something is counted, and never more than the design's bound
+/// (batches in flight per file x packets a batch x files at once; a decoder's buffer and its
+/// integer copy per thread). All is released at the end.
+#[test]
+fn memory_gauges_count_within_the_bound() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let files = flac_files(dir.path());
+    let threads = 2;
+    let pool = pool(threads);
+    // The fixtures' FLAC blocks hold at most 4608 frames of at most 6 channels of i32.
+    let per_decoder_bytes = 2 * 4608 * 6 * 4;
+    for (parallel_packets, batch_packets, max_batches_in_flight) in [(true, 7, 3), (true, 64, 0), (false, 64, 0)] {
+        let options = DecodeOptions {
+            batch_packets,
+            max_batches_in_flight,
+            parallel_packets,
+            parallel_files: 2,
+            ..DecodeOptions::default()
+        };
+        let progress = Progress::new();
+        dr_decode::measure_files(
+            &files,
+            &pool,
+            &options,
+            Control::new().with_progress(&progress),
+            |_, result| {
+                result.expect("measured");
+            },
+        );
+        let in_flight = if max_batches_in_flight > 0 {
+            max_batches_in_flight
+        } else {
+            2 * threads
+        };
+        let packet_bound = if parallel_packets {
+            2 * in_flight * batch_packets
+        } else {
+            2
+        };
+        let peak_packets = progress.peak_packets_in_flight();
+        assert!(
+            (1..=packet_bound as u64).contains(&peak_packets),
+            "{peak_packets} packets in flight, bound {packet_bound} ({options:?})"
+        );
+        let peak_bytes = progress.peak_decoded_bytes();
+        assert!(
+            peak_bytes > 0 && peak_bytes <= (threads * per_decoder_bytes) as u64,
+            "{peak_bytes} bytes of decoded audio held ({options:?})"
+        );
+    }
+}
+
 #[test]
 fn cancellation_stops_quickly_with_cancelled() {
     let dir = tempfile::tempdir().expect("temp dir");

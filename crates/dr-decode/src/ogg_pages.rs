@@ -1,0 +1,246 @@
+//! Damage in an Ogg file's page sequence, found by walking the pages.
+//!
+//! Symphonia's Ogg reader drops a page whose CRC does not match (or that is missing) and
+//! goes on with the next one, and the packets after the hole carry timestamps that close
+//! it, so nothing the reader returns shows that audio was lost. The pages themselves do:
+//! each page of a logical stream has a sequence number one above the previous one's. This
+//! walks the pages once (CRC-checked, a page at a time, so in bounded memory) and reports
+//! where the track's sequence breaks.
+
+use std::io::{self, Read};
+
+/// The largest Ogg page: a 27-byte header, 255 lacing values, 255 segments of 255 bytes.
+const MAX_PAGE_BYTES: usize = 27 + 255 + 255 * 255;
+const HEADER_BYTES: usize = 27;
+const CAPTURE: &[u8; 4] = b"OggS";
+const END_OF_STREAM: u8 = 0x04;
+
+/// What the page walk found for one logical stream.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct OggDamage {
+    /// For each hole in the stream's page sequence, the granule position (the stream's
+    /// sample count) of the last intact page before it: where audio goes missing.
+    pub(crate) holes_after_granule: Vec<u64>,
+}
+
+/// Walks the pages of `reader` and reports the holes in the page sequence of the logical
+/// stream `serial`.
+pub(crate) fn find_damage<R: Read>(reader: R, serial: u32) -> io::Result<OggDamage> {
+    let mut window = Window::new(reader);
+    let mut damage = OggDamage::default();
+    let mut last_sequence: Option<u32> = None;
+    let mut last_granule = 0u64;
+    loop {
+        window.fill(MAX_PAGE_BYTES)?;
+        let data = window.data();
+        if data.len() < HEADER_BYTES {
+            break;
+        }
+        let page_bytes = match page_at(data) {
+            PageAt::Page(length) => length,
+            PageAt::Incomplete => break,
+            PageAt::NotAPage => {
+                // Resynchronise on the next capture pattern (a damaged page's bytes are skipped).
+                let skip = data[1..]
+                    .windows(CAPTURE.len())
+                    .position(|w| w == CAPTURE)
+                    .map_or(data.len() - (CAPTURE.len() - 1), |at| at + 1);
+                window.consume(skip);
+                continue;
+            }
+        };
+        let header = &data[..HEADER_BYTES];
+        let page_serial = u32::from_le_bytes([header[14], header[15], header[16], header[17]]);
+        if page_serial == serial {
+            let sequence = u32::from_le_bytes([header[18], header[19], header[20], header[21]]);
+            if last_sequence.is_some_and(|last| sequence != last.wrapping_add(1)) {
+                damage.holes_after_granule.push(last_granule);
+            }
+            last_sequence = Some(sequence);
+            let granule = i64::from_le_bytes([
+                header[6], header[7], header[8], header[9], header[10], header[11], header[12], header[13],
+            ]);
+            // -1: no packet ends on this page.
+            if let Ok(granule) = u64::try_from(granule) {
+                last_granule = granule;
+            }
+            if header[5] & END_OF_STREAM != 0 {
+                last_sequence = None; // a chained stream may reuse the serial
+            }
+        }
+        window.consume(page_bytes);
+    }
+    Ok(damage)
+}
+
+enum PageAt {
+    /// An intact page of this many bytes.
+    Page(usize),
+    /// The file ends inside what may be a page.
+    Incomplete,
+    /// No intact page starts here.
+    NotAPage,
+}
+
+fn page_at(data: &[u8]) -> PageAt {
+    if !data.starts_with(CAPTURE) || data[4] != 0 {
+        return PageAt::NotAPage;
+    }
+    let segments = usize::from(data[26]);
+    let Some(lacing) = data.get(HEADER_BYTES..HEADER_BYTES + segments) else {
+        return PageAt::Incomplete;
+    };
+    let length = HEADER_BYTES + segments + lacing.iter().map(|&l| usize::from(l)).sum::<usize>();
+    let Some(page) = data.get(..length) else {
+        return PageAt::Incomplete;
+    };
+    let stored = u32::from_le_bytes([page[22], page[23], page[24], page[25]]);
+    if page_crc(page) == stored {
+        PageAt::Page(length)
+    } else {
+        PageAt::NotAPage
+    }
+}
+
+/// The page's CRC (Ogg's CRC-32: polynomial 0x04C11DB7, not reflected, initial value 0),
+/// computed with the CRC field taken as zero.
+fn page_crc(page: &[u8]) -> u32 {
+    let mut crc = 0u32;
+    for (index, &byte) in page.iter().enumerate() {
+        let byte = if (22..26).contains(&index) { 0 } else { byte };
+        crc = (crc << 8) ^ CRC_TABLE[usize::from((crc >> 24) as u8 ^ byte)];
+    }
+    crc
+}
+
+const CRC_TABLE: [u32; 256] = crc_table();
+
+const fn crc_table() -> [u32; 256] {
+    let mut table = [0u32; 256];
+    let mut index = 0;
+    while index < 256 {
+        let mut value = (index as u32) << 24;
+        let mut bit = 0;
+        while bit < 8 {
+            value = if value & 0x8000_0000 != 0 {
+                (value << 1) ^ 0x04C1_1DB7
+            } else {
+                value << 1
+            };
+            bit += 1;
+        }
+        table[index] = value;
+        index += 1;
+    }
+    table
+}
+
+/// A sliding window over a reader: at most one page and a little more in memory.
+struct Window<R> {
+    reader: R,
+    buffer: Vec<u8>,
+    start: usize,
+    at_end: bool,
+}
+
+impl<R: Read> Window<R> {
+    fn new(reader: R) -> Self {
+        Window {
+            reader,
+            buffer: Vec::with_capacity(2 * MAX_PAGE_BYTES),
+            start: 0,
+            at_end: false,
+        }
+    }
+
+    fn data(&self) -> &[u8] {
+        &self.buffer[self.start..]
+    }
+
+    fn consume(&mut self, bytes: usize) {
+        self.start = (self.start + bytes).min(self.buffer.len());
+    }
+
+    /// Makes at least `wanted` bytes available unless the reader ends first.
+    fn fill(&mut self, wanted: usize) -> io::Result<()> {
+        if self.buffer.len() - self.start >= wanted || self.at_end {
+            return Ok(());
+        }
+        self.buffer.drain(..self.start);
+        self.start = 0;
+        let mut chunk = [0u8; 16 * 1024];
+        while self.buffer.len() < wanted {
+            match self.reader.read(&mut chunk) {
+                Ok(0) => {
+                    self.at_end = true;
+                    break;
+                }
+                Ok(read) => self.buffer.extend_from_slice(&chunk[..read]),
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One page with a correct CRC.
+    fn page(serial: u32, sequence: u32, granule: i64, flags: u8, body: &[u8]) -> Vec<u8> {
+        let mut page = CAPTURE.to_vec();
+        page.push(0);
+        page.push(flags);
+        page.extend_from_slice(&granule.to_le_bytes());
+        page.extend_from_slice(&serial.to_le_bytes());
+        page.extend_from_slice(&sequence.to_le_bytes());
+        page.extend_from_slice(&[0; 4]);
+        page.push(1);
+        page.push(body.len() as u8);
+        page.extend_from_slice(body);
+        let crc = page_crc(&page);
+        page[22..26].copy_from_slice(&crc.to_le_bytes());
+        page
+    }
+
+    #[test]
+    fn crc_matches_the_ogg_reference_value() {
+        // Ogg's CRC is CRC-32/CKSUM (POSIX) without its final xor: the catalogued check value
+        // of "123456789", 0x765E7680, xor 0xFFFFFFFF.
+        let mut crc = 0u32;
+        for &byte in b"123456789" {
+            crc = (crc << 8) ^ CRC_TABLE[usize::from((crc >> 24) as u8 ^ byte)];
+        }
+        assert_eq!(crc, 0x765E_7680 ^ 0xFFFF_FFFF);
+    }
+
+    #[test]
+    fn finds_a_damaged_and_a_missing_page() {
+        let pages: Vec<Vec<u8>> = (0..6)
+            .map(|n| {
+                page(
+                    7,
+                    n,
+                    i64::from(n) * 1000,
+                    if n == 5 { END_OF_STREAM } else { 0 },
+                    &[n as u8; 100],
+                )
+            })
+            .collect();
+        let whole: Vec<u8> = pages.concat();
+        assert_eq!(find_damage(&whole[..], 7).unwrap(), OggDamage::default());
+        // Page 2 damaged (CRC mismatch), page 4 missing: holes after granules 1000 and 3000.
+        let mut damaged = pages.clone();
+        damaged[2][40] ^= 0xFF;
+        damaged.remove(4);
+        let found = find_damage(&damaged.concat()[..], 7).unwrap();
+        assert_eq!(found.holes_after_granule, vec![1000, 3000]);
+        // Another stream's pages are not this one's concern; a cut last page is not a hole.
+        let mut other = pages.concat();
+        other.extend(page(9, 50, 0, 0, b"x"));
+        other.extend_from_slice(&page(7, 6, 6000, 0, &[1; 100])[..50]);
+        assert_eq!(find_damage(&other[..], 7).unwrap(), OggDamage::default());
+    }
+}

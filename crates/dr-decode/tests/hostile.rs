@@ -1,0 +1,841 @@
+//! Corrupt and hostile files, made here (small, from the generated signal or by damaging a
+//! fixture), each with the outcome decided for it. `bad_input.rs` covers 0/100 channels,
+//! sample rate 0, truncated FLAC/WAV, a damaged FLAC frame, empty, text and foreign files;
+//! this covers the rest. Every case runs in both decode paths (which must agree), under a
+//! time limit that only catches hangs, and (`memory_stays_bounded`) in a child process
+//! whose peak memory shows that no number in a header drove a large allocation.
+//!
+//! | input | outcome |
+//! | --- | --- |
+//! | WAV declaring 65535 channels / 4294967295 Hz | `InvalidParameters`, naming the number and the limit |
+//! | WAV whose data chunk claims 4 GB on a 1 KB file | `Truncated`: decoded 0:00 of 6:45:47 |
+//! | WAV whose data chunk claims more than its RIFF chunk | `Malformed` (the chunk exceeds its parent) |
+//! | WAV with the "unknown length" sizes of a streamed file (0xFFFFFFFF) | measured to the end of the file, no warning |
+//! | float WAV with NaN and ±inf samples | measured; the 4 samples skipped and counted (`nonfinite_samples`), as if silent |
+//! | FLAC STREAMINFO: more frames than the stream has | `Truncated`: decoded 0:04 of 0:08 |
+//! | FLAC STREAMINFO: fewer frames than the stream has | measured whole, with a warning |
+//! | FLAC STREAMINFO: 2^36-1 frames | `Truncated`: decoded 0:04 of 432:51:04 |
+//! | FLAC STREAMINFO: 24 bits, frames taking their depth from it | `Corrupt` at 0:00.000 |
+//! | FLAC STREAMINFO: 24 bits / 1 channel, frames declaring 16 bits / 2 channels | `Malformed`: the header does not describe the frames |
+//! | FLAC frame with a bad CRC-16 (data intact) | `Corrupt` at the frame's time: its frames are missing |
+//! | FLAC header alone / cut exactly between two frames | `Truncated` |
+//! | FLAC changing channel count or sample rate mid-stream | `StreamChanged` at the change |
+//! | MP4 box (mdat, moov, trak) larger than the file or its parent | `Malformed`, naming the box, its offset and size |
+//! | MP4 sample table with a 4-billion entry count | `Malformed` |
+//! | MP4 tag box (udta) larger than its parent | measured: the audio is intact |
+//! | MP3 of ID3 tags only (v2, v2 + v1, v1) | `Unsupported`: tags with no audio |
+//! | Ogg Vorbis/Opus with a damaged or missing page | measured, with a warning at the page's time |
+//! | Ogg cut in the middle of a page | measured, with a warning that it may be cut short |
+//! | ADTS AAC with a damaged frame | measured, with a warning at the frame's time |
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::{direct_measurement, flac_bytes_and_frame_offsets, pool, signal, wav_bytes, write, FlacSpec};
+use dr_decode::{Control, DecodeError, DecodeOptions, ErrorKind, MeasuredTrack};
+
+/// Far beyond what any of these small files takes, even in a debug build on a busy
+/// machine: only a hang reaches it.
+const HANG_LIMIT: Duration = Duration::from_secs(120);
+
+const RATE: u32 = 44_100;
+const SECONDS: usize = 4;
+const BLOCK: usize = 4096;
+
+/// Measures in a thread and waits at most `HANG_LIMIT`.
+fn measure_in_time(path: &Path, options: DecodeOptions) -> Result<MeasuredTrack, DecodeError> {
+    let (sender, receiver) = mpsc::channel();
+    let owned = path.to_path_buf();
+    std::thread::spawn(move || {
+        let _ = sender.send(dr_decode::measure_file(&owned, &pool(2), &options, Control::new()));
+    });
+    receiver
+        .recv_timeout(HANG_LIMIT)
+        .unwrap_or_else(|_| panic!("{}: no outcome within {HANG_LIMIT:?}: a hang", path.display()))
+}
+
+/// Both decode paths end in the same error, of `kind`, naming the file and saying `words`.
+fn expect_error(path: &Path, kind: ErrorKind, words: &str) -> DecodeError {
+    let outcomes = [
+        measure_in_time(path, DecodeOptions::default()),
+        measure_in_time(path, common::sequential_options()),
+    ];
+    let [parallel, sequential] = outcomes.map(|outcome| match outcome {
+        Ok(track) => panic!("{}: measured as if whole: {:?}", path.display(), track.result),
+        Err(error) => error,
+    });
+    assert_eq!(parallel.kind(), kind, "{parallel}");
+    assert_eq!(
+        parallel.to_string(),
+        sequential.to_string(),
+        "both paths report the same"
+    );
+    assert_eq!(parallel.path(), path);
+    let text = parallel.to_string();
+    assert!(text.starts_with(&format!("{}: ", path.display())), "{text}");
+    assert!(text.contains(words), "'{text}' should say '{words}'");
+    parallel
+}
+
+/// Both decode paths measure the file, to the same result and warnings.
+fn expect_measured(path: &Path) -> MeasuredTrack {
+    let measure = |options| {
+        measure_in_time(path, options).unwrap_or_else(|error| panic!("{}: not measured: {error}", path.display()))
+    };
+    let parallel = measure(DecodeOptions::default());
+    let sequential = measure(common::sequential_options());
+    assert_eq!(parallel.result, sequential.result, "{}", path.display());
+    assert_eq!(parallel.warnings, sequential.warnings, "{}", path.display());
+    parallel
+}
+
+/// One warning, saying `words`, at `at` (as `m:ss.mmm`).
+fn expect_one_warning(track: &MeasuredTrack, at: &str, words: &str) {
+    let texts: Vec<String> = track.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    assert!(
+        texts[0].starts_with(&format!("at {at}: ")),
+        "{texts:?} should be at {at}"
+    );
+    assert!(texts[0].contains(words), "{texts:?} should say '{words}'");
+}
+
+/// `h:mm:ss` / `m:ss` of whole seconds, written out here rather than borrowed from the crate.
+fn clock(frames: u64, rate: u32) -> String {
+    let seconds = frames / u64::from(rate);
+    let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
+fn stereo_signal(seed: u64) -> Vec<i32> {
+    signal(RATE as usize * SECONDS, 2, RATE, 16, seed)
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(common::fixtures_dir().join("formats").join(name)).expect("fixture")
+}
+
+// ---------------------------------------------------------------------------------------
+// WAV
+
+#[test]
+fn wav_headers_with_impossible_or_lying_numbers() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let samples = stereo_signal(1);
+    let wav = wav_bytes(&samples, 2, RATE, 16, false);
+    let data_at = wav.windows(4).position(|w| w == b"data").expect("data chunk");
+
+    // The fmt chunk follows the 12-byte RIFF header: channels at 22, sample rate at 24.
+    let mut channels = wav.clone();
+    channels[22..24].copy_from_slice(&u16::MAX.to_le_bytes());
+    expect_error(
+        &write(dir.path(), "65535-channels.wav", &channels),
+        ErrorKind::InvalidParameters,
+        &format!(
+            "the header declares 65535 channels (at most {} are supported)",
+            dr_core::MAX_CHANNELS
+        ),
+    );
+    let mut rate = wav.clone();
+    rate[24..28].copy_from_slice(&u32::MAX.to_le_bytes());
+    expect_error(
+        &write(dir.path(), "huge-rate.wav", &rate),
+        ErrorKind::InvalidParameters,
+        "a sample rate of 4294967295 Hz (at most 768000 Hz is supported)",
+    );
+
+    // A 1 KB file whose RIFF and data chunks claim 4 GB, consistently: a cut file.
+    let mut four_gb = wav[..1024].to_vec();
+    let riff_len = 0xFFFF_FFF0u32;
+    let data_len = riff_len - data_at as u32; // RIFF counts from byte 8, the data from data_at + 8
+    four_gb[4..8].copy_from_slice(&riff_len.to_le_bytes());
+    four_gb[data_at + 4..data_at + 8].copy_from_slice(&data_len.to_le_bytes());
+    let decoded = (1024 - data_at as u64 - 8) / 4;
+    let declared = u64::from(data_len) / 4;
+    expect_error(
+        &write(dir.path(), "4gb-data.wav", &four_gb),
+        ErrorKind::Truncated,
+        &format!(
+            "truncated: decoded {} of {}",
+            clock(decoded, RATE),
+            clock(declared, RATE)
+        ),
+    );
+    assert_eq!(clock(declared, RATE), "6:45:47");
+
+    // The data chunk claims more than the RIFF chunk that holds it: the header contradicts itself.
+    let mut beyond_parent = four_gb.clone();
+    beyond_parent[4..8].copy_from_slice(&(wav.len() as u32 - 8).to_le_bytes());
+    expect_error(
+        &write(dir.path(), "data-beyond-riff.wav", &beyond_parent),
+        ErrorKind::Malformed,
+        "malformed WAV file: malformed stream: riff: chunk length exceeds parent",
+    );
+
+    // A streamed WAV: 0xFFFFFFFF means "length unknown", the audio runs to the end of the file.
+    let mut streamed = four_gb.clone();
+    streamed[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
+    streamed[data_at + 4..data_at + 8].copy_from_slice(&u32::MAX.to_le_bytes());
+    let track = expect_measured(&write(dir.path(), "streamed.wav", &streamed));
+    assert!(track.warnings.is_empty(), "{:?}", track.warnings);
+    assert_eq!(
+        track.result,
+        direct_measurement(&samples[..decoded as usize * 2], 2, RATE, 16)
+    );
+}
+
+#[test]
+fn float_wav_with_nan_and_infinity_is_measured_without_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let samples = stereo_signal(2);
+    let wav = wav_bytes(&samples, 2, RATE, 16, true);
+    let data = wav.len() - samples.len() * 4;
+    let hostile = [
+        (1_000, f32::NAN),
+        (1_001, f32::INFINITY),
+        (150_001, f32::NEG_INFINITY),
+        (300_000, -f32::NAN),
+    ];
+    let mut damaged = wav.clone();
+    let mut floats: Vec<f32> = samples.iter().map(|&s| s as f32 / 32_768.0).collect();
+    for (index, value) in hostile {
+        damaged[data + index * 4..data + index * 4 + 4].copy_from_slice(&value.to_le_bytes());
+        floats[index] = 0.0; // skipped: adds nothing to any sum or peak
+    }
+    let track = expect_measured(&write(dir.path(), "nan-inf.wav", &damaged));
+    assert_eq!(track.result.nonfinite_samples, hostile.len() as u64);
+    assert!(
+        track.warnings.is_empty(),
+        "the count is the report: {:?}",
+        track.warnings
+    );
+    // Expected: the analyser fed the same floats with silence in their place.
+    let mut analyzer = dr_core::Analyzer::new(RATE, 2).expect("analyser");
+    analyzer.add_interleaved_f32(&floats).expect("samples");
+    let expected = analyzer.finish().expect("result");
+    assert_eq!(track.result.channels, expected.channels);
+    assert_eq!(track.result.frames, expected.frames);
+    assert!(track.result.precise_dr.is_some_and(f64::is_finite));
+}
+
+// ---------------------------------------------------------------------------------------
+// FLAC
+
+/// STREAMINFO starts at byte 8: sample rate (20 bits) at 18, channels-1 (3 bits) and
+/// bits-1 (5 bits) at 20..21, total frames (36 bits) at 21..26.
+fn set_total_frames(flac: &mut [u8], total: u64) {
+    flac[21] = (flac[21] & 0xF0) | ((total >> 32) as u8 & 0x0F);
+    flac[22..26].copy_from_slice(&(total as u32).to_be_bytes());
+}
+
+fn set_bits(flac: &mut [u8], bits: u8) {
+    flac[20] = (flac[20] & 0xFE) | ((bits - 1) >> 4);
+    flac[21] = (flac[21] & 0x0F) | (((bits - 1) & 0x0F) << 4);
+}
+
+fn test_flac(samples: &[i32]) -> (Vec<u8>, Vec<usize>) {
+    flac_bytes_and_frame_offsets(
+        samples,
+        &FlacSpec {
+            rate: RATE,
+            channels: 2,
+            bits: 16,
+            block_size: BLOCK,
+            comments: vec![],
+        },
+    )
+}
+
+#[test]
+fn flac_with_a_lying_streaminfo() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let samples = stereo_signal(3);
+    let frames = (samples.len() / 2) as u64;
+    let (flac, _) = test_flac(&samples);
+
+    let mut more = flac.clone();
+    set_total_frames(&mut more, frames * 2);
+    expect_error(
+        &write(dir.path(), "total-doubled.flac", &more),
+        ErrorKind::Truncated,
+        "truncated: decoded 0:04 of 0:08",
+    );
+
+    let mut huge = flac.clone();
+    set_total_frames(&mut huge, (1 << 36) - 1);
+    expect_error(
+        &write(dir.path(), "total-2^36.flac", &huge),
+        ErrorKind::Truncated,
+        &format!("truncated: decoded 0:04 of {}", clock((1 << 36) - 1, RATE)),
+    );
+    assert_eq!(clock((1 << 36) - 1, RATE), "432:51:04");
+
+    // Fewer frames declared than the stream holds, every frame intact: measured whole.
+    let mut fewer = flac.clone();
+    set_total_frames(&mut fewer, frames / 2);
+    let track = expect_measured(&write(dir.path(), "total-halved.flac", &fewer));
+    assert_eq!(track.result, direct_measurement(&samples, 2, RATE, 16));
+    expect_one_warning(
+        &track,
+        "0:02.000",
+        &format!(
+            "the stream holds more audio than its header declares ({frames} frames, not {})",
+            frames / 2
+        ),
+    );
+
+    // 24 bits declared; the frames take their depth from STREAMINFO, so they are read as
+    // 24-bit and do not parse.
+    let mut bits = flac.clone();
+    set_bits(&mut bits, 24);
+    expect_error(
+        &write(dir.path(), "bits-24.flac", &bits),
+        ErrorKind::Corrupt,
+        "corrupt FLAC frame at 0:00.000",
+    );
+}
+
+#[test]
+fn flac_frames_that_disagree_with_the_header_or_each_other() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let stereo = stereo_signal(4);
+    let mono = signal(RATE as usize * SECONDS, 1, RATE, 16, 5);
+    let blocks = 40;
+    let stereo_block = |i: usize| &stereo[i * BLOCK * 2..(i + 1) * BLOCK * 2];
+    let mono_block = |i: usize| &mono[i * BLOCK..(i + 1) * BLOCK];
+    let at_20 = "0:01.857"; // frame 20 starts at 20 * 4096 / 44100 s
+
+    let mut channels = stream_info(2, 16, blocks * BLOCK);
+    for i in 0..blocks {
+        channels.extend(if i < 20 {
+            flac_frame(i, stereo_block(i), 2, 0, 0)
+        } else {
+            flac_frame(i, mono_block(i), 1, 0, 0)
+        });
+    }
+    expect_error(
+        &write(dir.path(), "stereo-then-mono.flac", &channels),
+        ErrorKind::StreamChanged,
+        &format!("stream changes at {at_20}: channel count changes from 2 to 1"),
+    );
+
+    let mut rate = stream_info(2, 16, blocks * BLOCK);
+    for i in 0..blocks {
+        // Rate code 0: as STREAMINFO; 10: 48 kHz.
+        rate.extend(flac_frame(i, stereo_block(i), 2, if i < 20 { 0 } else { 10 }, 0));
+    }
+    expect_error(
+        &write(dir.path(), "44k-then-48k.flac", &rate),
+        ErrorKind::StreamChanged,
+        &format!("stream changes at {at_20}: sample rate changes from 44100 Hz to 48000 Hz"),
+    );
+
+    // A STREAMINFO that describes none of the frames (which state their own format).
+    let mut bits = stream_info(2, 24, blocks * BLOCK);
+    for i in 0..blocks {
+        bits.extend(flac_frame(i, stereo_block(i), 2, 0, 4)); // bits code 4: 16 bits
+    }
+    expect_error(
+        &write(dir.path(), "says-24-bits.flac", &bits),
+        ErrorKind::Malformed,
+        "malformed FLAC file: its STREAMINFO header declares 24 bits per sample, but its audio frames have 16",
+    );
+    let mut mono_header = stream_info(1, 16, blocks * BLOCK);
+    for i in 0..blocks {
+        mono_header.extend(flac_frame(i, stereo_block(i), 2, 0, 0));
+    }
+    expect_error(
+        &write(dir.path(), "says-mono.flac", &mono_header),
+        ErrorKind::Malformed,
+        "its STREAMINFO header declares 1 channel, but its audio frames have 2",
+    );
+
+    // The same frames with an honest header measure exactly.
+    let mut honest = stream_info(2, 16, blocks * BLOCK);
+    for i in 0..blocks {
+        honest.extend(flac_frame(i, stereo_block(i), 2, 0, 4));
+    }
+    let track = expect_measured(&write(dir.path(), "honest.flac", &honest));
+    assert_eq!(
+        track.result,
+        direct_measurement(&stereo[..blocks * BLOCK * 2], 2, RATE, 16)
+    );
+    assert!(track.warnings.is_empty());
+}
+
+#[test]
+fn flac_damaged_or_cut_between_frames() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let samples = stereo_signal(6);
+    let (flac, frames) = test_flac(&samples);
+
+    // Only the CRC-16 at the end of frame 20 is wrong; its audio is intact but unverifiable.
+    let mut crc = flac.clone();
+    crc[frames[21] - 1] ^= 0xFF;
+    expect_error(
+        &write(dir.path(), "bad-crc16.flac", &crc),
+        ErrorKind::Corrupt,
+        "corrupt FLAC frame at 0:01.857: 4096 frames are missing (a damaged frame was skipped)",
+    );
+
+    // The header alone (bad_input.rs allows Truncated or Malformed; it is Truncated).
+    expect_error(
+        &write(dir.path(), "header-only.flac", &flac[..frames[0]]),
+        ErrorKind::Truncated,
+        "truncated: decoded 0:00 of 0:04",
+    );
+    // Cut exactly between frames 22 and 23: no partial frame, the length tells.
+    expect_error(
+        &write(dir.path(), "cut-between-frames.flac", &flac[..frames[22]]),
+        ErrorKind::Truncated,
+        &format!("truncated: decoded {} of 0:04", clock(22 * BLOCK as u64, RATE)),
+    );
+}
+
+/// A STREAMINFO block alone (the last metadata block), 44.1 kHz, fixed 4096-frame blocks.
+fn stream_info(channels: usize, bits: u32, total: usize) -> Vec<u8> {
+    let mut info = BitWriter::default();
+    info.put(BLOCK as u64, 16);
+    info.put(BLOCK as u64, 16);
+    info.put(0, 48); // frame sizes unknown
+    info.put(u64::from(RATE), 20);
+    info.put(channels as u64 - 1, 3);
+    info.put(u64::from(bits) - 1, 5);
+    info.put(total as u64, 36);
+    info.put(0, 64);
+    info.put(0, 64); // MD5 unknown
+    let mut out = b"fLaC\x80\x00\x00\x22".to_vec();
+    out.extend(info.finish());
+    out
+}
+
+/// A FLAC frame of VERBATIM 16-bit subframes whose header states `rate_code` and
+/// `bits_code` (0: as STREAMINFO) and its own channel count, frame number `index` < 128.
+fn flac_frame(index: usize, block: &[i32], channels: usize, rate_code: u8, bits_code: u8) -> Vec<u8> {
+    let mut frame = BitWriter::default();
+    frame.put(0x7FFC, 15); // sync code and a reserved 0
+    frame.put(0, 1); // fixed block size
+    frame.put(0b0111, 4); // block size: 16 bits (n-1) at the header's end
+    frame.put(u64::from(rate_code), 4);
+    frame.put(channels as u64 - 1, 4); // independent channels
+    frame.put(u64::from(bits_code), 3);
+    frame.put(0, 1);
+    frame.put(index as u64, 8); // frame number, one byte below 128
+    frame.put((block.len() / channels) as u64 - 1, 16);
+    let header = frame.bytes.clone();
+    frame.put(u64::from(crc8(&header)), 8);
+    for channel in 0..channels {
+        frame.put(0b0000_0010, 8); // padding, VERBATIM, no wasted bits
+        for &sample in block.iter().skip(channel).step_by(channels) {
+            frame.put(sample as u16 as u64, 16);
+        }
+    }
+    let mut bytes = frame.finish();
+    let crc = crc16(&bytes);
+    bytes.extend_from_slice(&crc.to_be_bytes());
+    bytes
+}
+
+#[derive(Default)]
+struct BitWriter {
+    bytes: Vec<u8>,
+    current: u8,
+    used: u32,
+}
+
+impl BitWriter {
+    fn put(&mut self, value: u64, bits: u32) {
+        for shift in (0..bits).rev() {
+            self.current = (self.current << 1) | ((value >> shift) & 1) as u8;
+            self.used += 1;
+            if self.used == 8 {
+                self.bytes.push(self.current);
+                (self.current, self.used) = (0, 0);
+            }
+        }
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        if self.used > 0 {
+            self.put(0, 8 - self.used);
+        }
+        self.bytes
+    }
+}
+
+fn crc8(bytes: &[u8]) -> u8 {
+    bytes.iter().fold(0u8, |mut crc, &byte| {
+        crc ^= byte;
+        for _ in 0..8 {
+            crc = if crc & 0x80 != 0 { (crc << 1) ^ 0x07 } else { crc << 1 };
+        }
+        crc
+    })
+}
+
+fn crc16(bytes: &[u8]) -> u16 {
+    bytes.iter().fold(0u16, |mut crc, &byte| {
+        crc ^= u16::from(byte) << 8;
+        for _ in 0..8 {
+            crc = if crc & 0x8000 != 0 {
+                (crc << 1) ^ 0x8005
+            } else {
+                crc << 1
+            };
+        }
+        crc
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// MP4
+
+/// The offset and size of the first box of type `kind` in `bytes` (found by scanning for
+/// the type, then checked to be a box that fits).
+fn find_box(bytes: &[u8], kind: &[u8; 4]) -> (usize, usize) {
+    let at = bytes.windows(4).position(|w| w == kind).expect("box") - 4;
+    let size = u32::from_be_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as usize;
+    assert!(
+        size >= 8 && at + size <= bytes.len(),
+        "{} is a box",
+        String::from_utf8_lossy(kind)
+    );
+    (at, size)
+}
+
+#[test]
+fn mp4_boxes_larger_than_what_holds_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for fixture_name in ["aac-lc.m4a", "alac-16bit.m4a"] {
+        let m4a = fixture(fixture_name);
+        let len = m4a.len();
+        let (mdat_at, _) = find_box(&m4a, b"mdat");
+        let (moov_at, moov_size) = find_box(&m4a, b"moov");
+        let (trak_at, _) = find_box(&m4a, b"trak");
+        assert!(mdat_at < moov_at, "{fixture_name}: the moov box comes last");
+        let with_size = |at: usize, size: u32| {
+            let mut bytes = m4a.clone();
+            bytes[at..at + 4].copy_from_slice(&size.to_be_bytes());
+            bytes
+        };
+        let name = |case: &str| format!("{case}-{fixture_name}");
+
+        expect_error(
+            &write(dir.path(), &name("4gb-mdat"), &with_size(mdat_at, 0xFFFF_FFF0)),
+            ErrorKind::Malformed,
+            &format!(
+                "malformed MP4 file: the 'mdat' box at byte {mdat_at} claims 4294967280 bytes, but the file ends {} bytes after its start",
+                len - mdat_at
+            ),
+        );
+        expect_error(
+            &write(dir.path(), &name("4gb-moov"), &with_size(moov_at, 0xFFFF_FFF0)),
+            ErrorKind::Malformed,
+            &format!(
+                "the 'moov' box at byte {moov_at} claims 4294967280 bytes, but the file ends {} bytes after its start",
+                len - moov_at
+            ),
+        );
+        expect_error(
+            &write(dir.path(), &name("2gb-trak"), &with_size(trak_at, 0x7FFF_FFF0)),
+            ErrorKind::Malformed,
+            &format!(
+                "the 'trak' box at byte {trak_at} claims 2147483632 bytes, but the 'moov' box holding it has {} left",
+                moov_at + moov_size - trak_at
+            ),
+        );
+        // A file cut inside its mdat box loses the moov box after it.
+        expect_error(
+            &write(dir.path(), &name("cut-in-mdat"), &m4a[..moov_at / 2]),
+            ErrorKind::Malformed,
+            &format!("the 'mdat' box at byte {mdat_at} claims"),
+        );
+        // A sample size table claiming ~4 billion entries: read as far as the box goes.
+        let (stsz_at, _) = find_box(&m4a, b"stsz");
+        let mut count = m4a.clone();
+        count[stsz_at + 16..stsz_at + 20].copy_from_slice(&0xFFFF_FFF0u32.to_be_bytes());
+        expect_error(
+            &write(dir.path(), &name("4g-entries"), &count),
+            ErrorKind::Malformed,
+            "malformed MP4 file",
+        );
+
+        // The tag box (the moov box's last child) overruns: the audio is all there.
+        let whole = expect_measured(&write(dir.path(), &name("whole"), &m4a));
+        let (udta_at, _) = find_box(&m4a[moov_at..], b"udta");
+        let tags = expect_measured(&write(
+            dir.path(),
+            &name("2gb-udta"),
+            &with_size(moov_at + udta_at, 0x7FFF_FFF0),
+        ));
+        assert_eq!(tags.result, whole.result);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// MP3 and ID3
+
+#[test]
+fn mp3_of_tags_only_is_unsupported() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // ID3v2.4, a 2048-byte body (syncsafe 0x10 0x00), all padding.
+    let mut id3v2 = b"ID3\x04\x00\x00\x00\x00\x10\x00".to_vec();
+    id3v2.resize(10 + 2048, 0);
+    let mut id3v1 = b"TAGSome Title".to_vec();
+    id3v1.resize(128, b' ');
+
+    expect_error(
+        &write(dir.path(), "id3v2.mp3", &id3v2),
+        ErrorKind::Unsupported,
+        "unsupported format: an ID3 tag with no audio after it",
+    );
+    expect_error(
+        &write(dir.path(), "id3v2-and-v1.mp3", &[&id3v2[..], &id3v1[..]].concat()),
+        ErrorKind::Unsupported,
+        "unsupported format: ID3 tags with no audio between them",
+    );
+    expect_error(
+        &write(dir.path(), "id3v1.mp3", &id3v1),
+        ErrorKind::Unsupported,
+        "unsupported format: an ID3v1 tag with no audio before it",
+    );
+}
+
+#[test]
+fn adts_aac_with_a_damaged_frame_is_measured_with_a_warning() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let aac = fixture("aac-adts.aac");
+    let whole = expect_measured(&write(dir.path(), "whole.aac", &aac));
+    let middle = aac.len() / 2;
+    let mut damaged = aac.clone();
+    for byte in &mut damaged[middle..middle + 200] {
+        *byte ^= 0x5A;
+    }
+    let track = expect_measured(&write(dir.path(), "damaged.aac", &damaged));
+    assert!(!track.warnings.is_empty());
+    for warning in &track.warnings {
+        assert!(warning.message.starts_with("skipped a damaged AAC frame"), "{warning}");
+        assert!(warning.at_seconds > 0.0 && warning.at_seconds < whole.result.duration_seconds());
+    }
+    assert!(track.result.frames < whole.result.frames);
+}
+
+// ---------------------------------------------------------------------------------------
+// Ogg
+
+/// Each page's offset and granule position (the stream's sample count at its end).
+fn ogg_pages(ogg: &[u8]) -> Vec<(usize, i64)> {
+    let mut pages = Vec::new();
+    let mut at = 0;
+    while at + 27 <= ogg.len() {
+        assert_eq!(&ogg[at..at + 4], b"OggS", "a page at {at}");
+        let granule = i64::from_le_bytes(ogg[at + 6..at + 14].try_into().expect("8 bytes"));
+        let segments = usize::from(ogg[at + 26]);
+        let body: usize = ogg[at + 27..at + 27 + segments].iter().map(|&l| usize::from(l)).sum();
+        pages.push((at, granule));
+        at += 27 + segments + body;
+    }
+    pages
+}
+
+fn millis(frames: i64, rate: i64) -> String {
+    let ms = frames * 1000 / rate;
+    format!("{}:{:02}.{:03}", ms / 60_000, ms / 1000 % 60, ms % 1000)
+}
+
+#[test]
+fn ogg_with_a_broken_page_is_measured_with_a_warning() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, rate) in [("vorbis-q5.ogg", 44_100), ("opus-96k-31s.opus", 48_000)] {
+        let ogg = fixture(name);
+        let pages = ogg_pages(&ogg);
+        let whole = expect_measured(&write(dir.path(), name, &ogg));
+        let k = pages.len() / 2;
+        let (page, next) = (pages[k].0, pages[k + 1].0);
+        // The audio goes missing after the last intact page before the damage.
+        let at = millis(pages[k - 1].1, rate);
+        let words = "a damaged Ogg page was skipped: the audio it held is missing";
+
+        let mut damaged = ogg.clone();
+        damaged[page + (next - page) / 2] ^= 0xFF; // the page's CRC no longer matches
+        let track = expect_measured(&write(dir.path(), &format!("bad-crc-{name}"), &damaged));
+        expect_one_warning(&track, &at, words);
+        assert!(track.result.frames < whole.result.frames);
+
+        let missing = [&ogg[..page], &ogg[next..]].concat();
+        let track = expect_measured(&write(dir.path(), &format!("missing-page-{name}"), &missing));
+        expect_one_warning(&track, &at, words);
+
+        // Cut in the middle of a page: whatever decoded is measured, and the cut is said.
+        let cut = expect_measured(&write(dir.path(), &format!("cut-{name}"), &ogg[..page + 100]));
+        let decoded_to = millis(cut.result.frames as i64, rate);
+        expect_one_warning(
+            &cut,
+            &decoded_to,
+            "the file ends in the middle of a frame: it may be cut short",
+        );
+        assert!(cut.result.frames < whole.result.frames);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Memory and hangs, per file, in a child process.
+
+/// Writes every hostile file of this suite (and bad_input.rs's simplest ones) into `dir`.
+fn hostile_files(dir: &Path) -> Vec<PathBuf> {
+    let samples = stereo_signal(7);
+    let wav = wav_bytes(&samples, 2, RATE, 16, false);
+    let data_at = wav.windows(4).position(|w| w == b"data").expect("data chunk");
+    let (flac, frames) = test_flac(&samples);
+    let mut files = vec![
+        write(dir, "empty.flac", b""),
+        write(dir, "notes.flac", b"These are my liner notes.\n"),
+    ];
+    let mut variant = |name: &str, base: &[u8], edits: &[(usize, &[u8])]| {
+        let mut bytes = base.to_vec();
+        for (at, value) in edits {
+            bytes[*at..*at + value.len()].copy_from_slice(value);
+        }
+        files.push(write(dir, name, &bytes));
+    };
+    let max = u32::MAX.to_le_bytes();
+    variant("0-channels.wav", &wav, &[(22, &[0, 0])]);
+    variant("65535-channels.wav", &wav, &[(22, &[0xFF, 0xFF])]);
+    variant("0-hz.wav", &wav, &[(24, &[0; 4])]);
+    variant("4gb-data.wav", &wav[..1024], &[(4, &max), (data_at + 4, &max)]);
+    variant("4gb-data-riff-short.wav", &wav[..1024], &[(data_at + 4, &max)]);
+    variant("4gb-fmt.wav", &wav[..1024], &[(16, &max)]);
+    let huge_total = [0xFF; 5]; // bits-1 nibble kept at 15, total frames 2^36-1
+    variant("total-2^36.flac", &flac, &[(21, &huge_total)]);
+    variant("crc.flac", &flac, &[(frames[21] - 1, &[0])]);
+    variant("cut.flac", &flac[..frames[10] + 100], &[]);
+    variant("block-4gb-metadata.flac", &flac, &[(5, &[0xFF, 0xFF, 0xFF])]);
+    for fixture_name in ["aac-lc.m4a", "alac-16bit.m4a"] {
+        let m4a = fixture(fixture_name);
+        let at = |kind: &[u8; 4]| find_box(&m4a, kind).0;
+        let big = 0xFFFF_FFF0u32.to_be_bytes();
+        for kind in [b"mdat", b"moov", b"trak", b"stsz", b"stco", b"udta", b"stsd"] {
+            variant(
+                &format!("big-{}-{fixture_name}", String::from_utf8_lossy(kind)),
+                &m4a,
+                &[(at(kind), &big)],
+            );
+        }
+        for kind in [b"stsz", b"stco", b"stts", b"stsc"] {
+            let count_at = at(kind) + if kind == b"stsz" { 16 } else { 12 };
+            variant(
+                &format!("count-{}-{fixture_name}", String::from_utf8_lossy(kind)),
+                &m4a,
+                &[(count_at, &big)],
+            );
+        }
+    }
+    let mut id3 = b"ID3\x04\x00\x7F\x7F\x7F\x7F".to_vec(); // a 256 MB tag on a tiny file
+    id3.resize(64, 0);
+    files.push(write(dir, "id3-256mb.mp3", &id3));
+    let ogg = fixture("vorbis-q5.ogg");
+    let pages = ogg_pages(&ogg);
+    let mut ogg_segments = ogg.clone();
+    ogg_segments[pages[3].0 + 26] = 255;
+    files.push(write(dir, "segments.ogg", &ogg_segments));
+    files.push(write(dir, "cut.ogg", &ogg[..pages[5].0 + 100]));
+    files
+}
+
+fn status_kib(status: &str, field: &str) -> Option<u64> {
+    let line = status.lines().find(|line| line.starts_with(field))?;
+    line[field.len()..].trim().trim_end_matches("kB").trim().parse().ok()
+}
+
+/// Run by `memory_stays_bounded` in a child process: measures the file named by
+/// `HOSTILE_CHILD_FILE` in both decode paths and prints this process's peak memory.
+#[test]
+#[ignore = "a helper run in a child process by memory_stays_bounded"]
+fn child_measures_one_file() {
+    let Some(path) = std::env::var_os("HOSTILE_CHILD_FILE") else {
+        return;
+    };
+    let path = PathBuf::from(path);
+    let pool = pool(1);
+    for options in [DecodeOptions::default(), common::sequential_options()] {
+        let _ = dr_decode::measure_file(&path, &pool, &options, Control::new());
+    }
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let peak = status_kib(&status, "VmPeak:").expect("VmPeak");
+    let resident = status_kib(&status, "VmHWM:").expect("VmHWM");
+    println!("HOSTILE_CHILD_MEMORY {peak} {resident}");
+}
+
+/// Peak (virtual, resident) KiB of a child measuring `path`; panics on a hang.
+fn child_peak(path: &Path) -> (u64, u64) {
+    let mut child = Command::new(std::env::current_exe().expect("test binary"))
+        .args([
+            "--ignored",
+            "--exact",
+            "child_measures_one_file",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("HOSTILE_CHILD_FILE", path)
+        // One malloc arena: no per-thread 64 MiB reservations blurring the peak.
+        .env("MALLOC_ARENA_MAX", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("child runs");
+    let started = Instant::now();
+    while child.try_wait().expect("child status").is_none() {
+        if started.elapsed() > HANG_LIMIT {
+            let _ = child.kill();
+            panic!("{}: no outcome within {HANG_LIMIT:?}: a hang", path.display());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().expect("child output");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout
+        .lines()
+        .find_map(|line| line.split("HOSTILE_CHILD_MEMORY ").nth(1))
+        .unwrap_or_else(|| panic!("{}: the child crashed or panicked: {stdout}", path.display()));
+    let numbers: Vec<u64> = line.split(' ').filter_map(|n| n.parse().ok()).collect();
+    (numbers[0], numbers[1])
+}
+
+/// No number in a header drives a large allocation: a child process measuring each hostile
+/// file peaks within 64 MiB of one measuring a small valid file. Both the peak virtual size
+/// (VmPeak: an allocation counts when made, even if never touched, so a `Vec::with_capacity`
+/// of a header's 4 GB would show) and the peak resident size (VmHWM) are compared. A
+/// process-wide allocator hook would need `unsafe impl GlobalAlloc`, which this project
+/// keeps out of its tests; a child process also isolates the number from other tests.
+#[test]
+fn memory_stays_bounded() {
+    const CAP_KIB: u64 = 64 * 1024;
+    if !Path::new("/proc/self/status").exists() {
+        eprintln!("note: no /proc/self/status on this system: memory_stays_bounded checks nothing");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let samples = stereo_signal(8);
+    let baseline_file = write(dir.path(), "valid.wav", &wav_bytes(&samples, 2, RATE, 16, false));
+    let (base_peak, base_resident) = child_peak(&baseline_file);
+    for path in hostile_files(dir.path()) {
+        let (peak, resident) = child_peak(&path);
+        println!(
+            "{}: peak {peak} KiB virtual, {resident} KiB resident (valid file: {base_peak}, {base_resident})",
+            path.file_name().map_or_else(Default::default, |n| n.to_string_lossy())
+        );
+        assert!(
+            peak <= base_peak + CAP_KIB && resident <= base_resident + CAP_KIB,
+            "{}: peak {peak} KiB virtual / {resident} KiB resident, a valid file {base_peak} / {base_resident}",
+            path.display()
+        );
+    }
+}
