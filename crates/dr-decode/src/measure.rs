@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::error::{DecodeError, DecodeWarning};
 use crate::open::{open, Input, OpenedTrack};
-use crate::options::{Control, DecodeOptions};
+use crate::options::{BatchBudget, Control, DecodeOptions};
 use crate::parallel::{decode_parallel, panic_message};
 use crate::sequential::{decode_sequential, Decoded};
 use crate::sniff::Container;
@@ -64,6 +64,12 @@ pub fn measure_files<P, F>(
     }
     pool.install(|| {
         let max_files = options.effective_parallel_files();
+        // One allowance of decode batches for all files in flight (see BatchBudget).
+        let budget = BatchBudget::new(options.effective_batches_in_flight());
+        let control = Control {
+            batch_budget: Some(&budget),
+            ..control
+        };
         let files_in_flight = AtomicUsize::new(0);
         // Finished file tasks knock on this channel so an idle driver wakes at once.
         let (finished_sender, finished) = mpsc::channel::<()>();

@@ -205,6 +205,40 @@ pub struct Control<'a> {
     /// Frames done for the current file alone (set per file, so a failed file's share of
     /// the expectation can be settled to what it really processed).
     pub(crate) file_frames: Option<&'a AtomicU64>,
+    /// The run's allowance of decode batches shared by all its files (set by
+    /// `measure_files`; a single file has none and uses its own allowance).
+    pub(crate) batch_budget: Option<&'a BatchBudget>,
+}
+
+/// How many batches of packets may decode at once over all files of a run, beyond the
+/// one each file may always have decoding (so no file ever waits on another's). With it,
+/// the packets and decoded buffers in flight are one file's allowance however many
+/// files are open, instead of that allowance times the files in flight.
+#[derive(Debug)]
+pub(crate) struct BatchBudget {
+    free: AtomicU64,
+}
+
+impl BatchBudget {
+    pub(crate) fn new(batches: usize) -> Self {
+        BatchBudget {
+            free: AtomicU64::new(batches as u64),
+        }
+    }
+}
+
+/// A batch's place in the run's [`BatchBudget`] (or no place needed), given back on drop.
+#[must_use = "the slot is given back when this is dropped"]
+pub(crate) struct BatchSlot<'b> {
+    budget: Option<&'b BatchBudget>,
+}
+
+impl Drop for BatchSlot<'_> {
+    fn drop(&mut self) {
+        if let Some(budget) = self.budget {
+            budget.free.fetch_add(1, Ordering::Relaxed);
+        }
+    }
 }
 
 impl<'a> Control<'a> {
@@ -249,6 +283,19 @@ impl<'a> Control<'a> {
         match self.progress {
             Some(progress) => gauge(progress).hold(amount as u64),
             None => Held { gauge: None, amount: 0 },
+        }
+    }
+
+    /// A place for one more decode batch of a file, or `None` while the run's budget is
+    /// spent (then the file waits for one of its own batches to finish).
+    pub(crate) fn take_batch_slot(&self) -> Option<BatchSlot<'a>> {
+        match self.batch_budget {
+            None => Some(BatchSlot { budget: None }),
+            Some(budget) => budget
+                .free
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |free| free.checked_sub(1))
+                .ok()
+                .map(|_| BatchSlot { budget: Some(budget) }),
         }
     }
 

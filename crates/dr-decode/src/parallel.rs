@@ -179,9 +179,19 @@ pub(crate) fn decode_parallel(
             // stream's last packet (which alone may decode short, see `Batch::is_final`).
             let full = batch.packets.len() >= batch_packets && incoming.is_some();
             if full || (last_batch && !batch.packets.is_empty()) {
-                while in_flight >= max_in_flight {
+                // A file may always have one batch decoding; each more takes a place in the
+                // run's budget, shared by the files in flight.
+                let slot = loop {
+                    if in_flight < max_in_flight {
+                        if in_flight == 0 {
+                            break None;
+                        }
+                        if let Some(slot) = shared.control.take_batch_slot() {
+                            break Some(slot);
+                        }
+                    }
                     in_flight -= merger.wait_for_one(&receiver);
-                }
+                };
                 let next = Batch {
                     first_frame: frames,
                     packets: Vec::with_capacity(batch_packets),
@@ -204,8 +214,11 @@ pub(crate) fn decode_parallel(
                                     .internal(format!("the decoder crashed on this data: {}", panic_message(&panic))),
                             )
                         });
-                    drop(packets_held); // `decode_batch` freed the batch's packets
-                                        // The receiver outlives every job of the scope; a send cannot fail.
+                    // `decode_batch` freed the batch's packets: release their count and
+                    // the batch's place in the budget before reporting.
+                    drop(packets_held);
+                    drop(slot);
+                    // The receiver outlives every job of the scope; a send cannot fail.
                     let _ = sender.send(outcome);
                 });
             }
