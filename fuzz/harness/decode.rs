@@ -101,6 +101,31 @@ fn install_panic_hook() {
     });
 }
 
+/// The dependency panics (place: message) the last `run` let through to dr-decode. A
+/// regression test expects none: each is a bug, only contained by `catch_unwind`.
+#[allow(dead_code)] // used by the regression test, not by the fuzz target
+pub fn third_party_panics() -> Vec<String> {
+    THIRD_PARTY.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// One decode of an input as `run` makes it first (parallel path), for tests that expect
+/// a particular outcome.
+#[allow(dead_code)] // used by the regression test, not by the fuzz target
+pub fn measure(data: &[u8]) -> Option<Result<MeasuredTrack, DecodeError>> {
+    let (&first, bytes) = data.split_first()?;
+    let options = DecodeOptions {
+        batch_packets: 1 + usize::from(first >> 4) % 4,
+        ..DecodeOptions::default()
+    };
+    Some(dr_decode::measure_bytes(
+        bytes,
+        HINTS[usize::from(first & 15)],
+        pool(),
+        &options,
+        Control::new(),
+    ))
+}
+
 /// Every field of a result, floats as bits.
 fn fingerprint(t: &dr_core::TrackResult) -> Vec<u64> {
     let mut out = vec![
