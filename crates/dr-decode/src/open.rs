@@ -228,7 +228,11 @@ pub(crate) fn open(input: Input<'_>) -> Result<OpenedTrack<'_>, DecodeError> {
     };
 
     let time_base = track.time_base;
-    let timestamps_are_frames = time_base.is_none_or(|tb| tb.numer.get() == 1 && tb.denom.get() == sample_rate);
+    // Matroska blocks carry a start time but no duration (symphonia gives them `dur` 0), in
+    // the segment's time base (milliseconds by default): such timestamps equal frame
+    // positions only by coincidence (1000 Hz audio), and cannot place packets.
+    let timestamps_are_frames = container != Container::Matroska
+        && time_base.is_none_or(|tb| tb.numer.get() == 1 && tb.denom.get() == sample_rate);
     // Lossy audio in MP4 plays the edit list's range (gapless): measure that range.
     let gapless = if container == Container::Mp4 && !codec.is_lossless() {
         match input {

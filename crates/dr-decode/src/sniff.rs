@@ -148,6 +148,7 @@ fn classify(head: &[u8], after_id3: bool) -> Result<Container, SniffError> {
         return Ok(Container::Ogg);
     }
     if magic(0, b"caff") {
+        check_caf_description(head)?;
         return Ok(Container::Caf);
     }
     if magic(4, b"ftyp") || magic(4, b"moov") || magic(4, b"mdat") || magic(4, b"wide") {
@@ -333,6 +334,34 @@ fn check_wave_format(head: &[u8]) -> Result<(), SniffError> {
             };
         }
         at = at.saturating_add(8).saturating_add(len).saturating_add(len & 1);
+    }
+    Ok(())
+}
+
+/// Checks CAF's `desc` chunk, which the format requires first (right after the 8-byte file
+/// header): channels, rate, and a packet size whose bit count fits in 32 bits (symphonia
+/// 0.6 multiplies it by 8 in `u32`; a hostile header would overflow there).
+fn check_caf_description(head: &[u8]) -> Result<(), SniffError> {
+    if head.get(8..12) != Some(b"desc") {
+        return Ok(()); // not where the format puts it: the demuxer reports what is wrong
+    }
+    let Some(desc) = head.get(20..52) else {
+        return Ok(()); // too short: the demuxer reports the truncation
+    };
+    let be_u32 = |at: usize| u32::from_be_bytes([desc[at], desc[at + 1], desc[at + 2], desc[at + 3]]);
+    let rate = f64::from_be_bytes(desc[..8].try_into().unwrap_or_default());
+    let (bytes_per_packet, channels) = (be_u32(16), be_u32(24));
+    // A fractional, negative or NaN rate counts as 0 Hz; an absurd one as too high.
+    let rate = if rate.is_finite() && rate >= 1.0 {
+        rate.min(u64::MAX as f64) as u64
+    } else {
+        0
+    };
+    invalid_channels_or_rate(u64::from(channels), rate)?;
+    if bytes_per_packet.checked_mul(8).is_none() {
+        return Err(SniffError::Invalid(format!(
+            "the header declares {bytes_per_packet} bytes per packet"
+        )));
     }
     Ok(())
 }

@@ -1,46 +1,80 @@
-//! Replays the decode fuzzer's findings (tests/fuzz-regressions/decode/): each input's
-//! first byte is the harness's extension hint, the rest the file. Every one must end as
-//! a measurement or an error for that input: no panic escapes, nothing hangs.
+//! Replays every input under `tests/fuzz-regressions/decode/` through the harness of the
+//! `decode` fuzz target (`fuzz/harness/decode.rs`, the very code the fuzzer runs): no panic
+//! in MacinMeter's code, none in a dependency either (each is a bug that only dr-decode's
+//! `catch_unwind` contains), parallel and sequential decoding agree, and files named
+//! `valid-*` (valid files other players decode) are measured.
 
-use std::path::Path;
-
-use dr_decode::{Control, DecodeOptions};
+#[path = "../../../fuzz/harness/decode.rs"]
+mod harness;
+#[path = "../../../fuzz/harness/replay.rs"]
+mod replay;
 
 #[test]
-fn decode_findings_end_as_errors_not_crashes() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fuzz-regressions/decode");
-    let pool = dr_decode::build_thread_pool(1).expect("a 1-thread pool");
-    let mut replayed = 0;
-    for entry in std::fs::read_dir(&dir).expect("the regression folder exists") {
-        let path = entry.expect("readable entry").path();
-        if path.extension().is_some_and(|e| e == "md") {
-            continue;
+fn decode_fuzz_inputs_replay_cleanly() {
+    let repository = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    replay::replay(&repository, "decode", |name, data| {
+        harness::run(data);
+        let third_party = harness::third_party_panics();
+        if !third_party.is_empty() {
+            return Err(format!("a dependency panicked: {third_party:?}"));
         }
-        let input = std::fs::read(&path).expect("readable input");
-        let Some((_, file)) = input.split_first() else {
-            continue;
-        };
-        for options in [
-            DecodeOptions::default(),
-            DecodeOptions {
-                parallel_packets: false,
-                ..Default::default()
-            },
-        ] {
-            // Whatever the outcome, it is returned: a decoder's panic is caught inside.
-            let outcome = dr_decode::measure_bytes(file, None, &pool, &options, Control::new());
-            if path
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().contains("overflow"))
-            {
-                assert!(
-                    outcome.is_err(),
-                    "{}: a damaged header must not measure",
-                    path.display()
-                );
+        if name.starts_with("valid-") {
+            if let Some(Err(e)) = harness::measure(data) {
+                return Err(format!("a valid file is refused: {e}"));
             }
         }
-        replayed += 1;
+        Ok(())
+    });
+}
+
+/// The file of a regression input (its first byte is the harness's extension hint).
+fn regression_file(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fuzz-regressions/decode")
+        .join(name);
+    let input = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    input[1..].to_vec()
+}
+
+fn measure(
+    file: &[u8],
+    hint: &str,
+    parallel_packets: bool,
+) -> Result<dr_decode::MeasuredTrack, dr_decode::DecodeError> {
+    let pool = dr_decode::build_thread_pool(1).expect("a 1-thread pool");
+    let options = dr_decode::DecodeOptions {
+        parallel_packets,
+        ..Default::default()
+    };
+    dr_decode::measure_bytes(file, Some(hint), &pool, &options, dr_decode::Control::new())
+}
+
+#[test]
+fn matroska_flac_at_1000_hz_is_measured_whole() {
+    // ffmpeg's aevalsrc: 6 s of 0.5*sin(2*pi*30*t) at 1000 Hz, upmixed to stereo (-3 dB
+    // each side), 24-bit FLAC in Matroska.
+    let file = regression_file("valid-mka-flac-1000hz-blocks-without-duration");
+    for parallel in [true, false] {
+        let track = measure(&file, "mka", parallel).expect("a valid file is measured");
+        assert_eq!(track.result.frames, 6 * 1000);
+        assert_eq!(track.result.channels.len(), 2);
+        // A steady sine: its peak is sqrt(2) times its RMS, which is DR 0 (ALGORITHM.md).
+        let dr = track.result.precise_dr.expect("not silent");
+        assert!(dr.abs() < 0.01, "DR of a pure sine: {dr}");
+        // ffmpeg's astats on the same file: "Min level: -759250176" (of 2^31) on each channel.
+        for channel in &track.result.channels {
+            assert_eq!(channel.peak, 759_250_176.0 / 2_147_483_648.0);
+        }
     }
-    assert!(replayed >= 1, "no inputs in {}", dir.display());
+}
+
+#[test]
+fn caf_packet_size_beyond_32_bits_of_bits_is_an_invalid_header() {
+    let file = regression_file("symphonia-caf-desc-bytes-per-packet-overflow");
+    let error = measure(&file, "caf", true).expect_err("a hostile header is refused");
+    assert_eq!(error.kind(), dr_decode::ErrorKind::InvalidParameters, "{error}");
+    assert!(
+        error.to_string().contains("2734751744 bytes per packet"),
+        "names the number: {error}"
+    );
 }
