@@ -63,9 +63,10 @@ pub fn measure_files<P, F>(
         progress.add_files_total(paths.len() as u64);
     }
     pool.install(|| {
-        let max_files = options.effective_parallel_files();
-        // One allowance of decode batches for all files in flight (see BatchBudget).
-        let budget = BatchBudget::new(options.effective_batches_in_flight());
+        let max_files = options.effective_parallel_files().min(paths.len()).max(1);
+        // One file's allowance of decode batches for all files in flight together: each
+        // file's first batch needs no place (see BatchBudget), so that many less.
+        let budget = BatchBudget::new(options.effective_batches_in_flight().saturating_sub(max_files));
         let control = Control {
             batch_budget: Some(&budget),
             ..control

@@ -15,8 +15,9 @@ pub struct DecodeOptions {
     /// Packets per pool job for codecs whose packets decode independently (FLAC, ALAC,
     /// integer PCM). 0 is taken as 1.
     pub batch_packets: usize,
-    /// Batches of one file decoding at once; 0 = twice the pool's thread count. Bounds the
-    /// memory of a file to about `(max_batches_in_flight + 1) * batch_packets` packets.
+    /// Batches of one file being read or decoding at once; 0 = twice the pool's thread
+    /// count. Bounds the packets held to `max_batches_in_flight * batch_packets`, for one
+    /// file and, through one shared budget, for all the files of `measure_files` together.
     pub max_batches_in_flight: usize,
     /// Decode independent packets on several pool threads. `false` decodes every file
     /// sequentially (the reference the parallel path must match bit for bit).
@@ -211,9 +212,10 @@ pub struct Control<'a> {
 }
 
 /// How many batches of packets may decode at once over all files of a run, beyond the
-/// one each file may always have decoding (so no file ever waits on another's). With it,
-/// the packets and decoded buffers in flight are one file's allowance however many
-/// files are open, instead of that allowance times the files in flight.
+/// one each file may always have decoding (so no file ever waits on another's). Sized so
+/// that the two together are one file's allowance (`measure_files`): the packets and
+/// decoded buffers in flight are then those of a single file however many files are
+/// open, instead of that allowance times the files in flight.
 #[derive(Debug)]
 pub(crate) struct BatchBudget {
     free: AtomicU64,
@@ -227,16 +229,23 @@ impl BatchBudget {
     }
 }
 
-/// A batch's place in the run's [`BatchBudget`] (or no place needed), given back on drop.
+/// A batch's place: the file's own one, one in the run's [`BatchBudget`], or none needed
+/// (a single file, bounded by its own allowance alone). Given back on drop.
 #[must_use = "the slot is given back when this is dropped"]
-pub(crate) struct BatchSlot<'b> {
-    budget: Option<&'b BatchBudget>,
+pub(crate) enum BatchSlot<'b> {
+    Own(&'b AtomicBool),
+    Shared(&'b BatchBudget),
+    Unbudgeted,
 }
 
 impl Drop for BatchSlot<'_> {
     fn drop(&mut self) {
-        if let Some(budget) = self.budget {
-            budget.free.fetch_add(1, Ordering::Relaxed);
+        match self {
+            BatchSlot::Own(free) => free.store(true, Ordering::Relaxed),
+            BatchSlot::Shared(budget) => {
+                budget.free.fetch_add(1, Ordering::Relaxed);
+            }
+            BatchSlot::Unbudgeted => {}
         }
     }
 }
@@ -286,17 +295,25 @@ impl<'a> Control<'a> {
         }
     }
 
-    /// A place for one more decode batch of a file, or `None` while the run's budget is
-    /// spent (then the file waits for one of its own batches to finish).
-    pub(crate) fn take_batch_slot(&self) -> Option<BatchSlot<'a>> {
-        match self.batch_budget {
-            None => Some(BatchSlot { budget: None }),
-            Some(budget) => budget
-                .free
-                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |free| free.checked_sub(1))
-                .ok()
-                .map(|_| BatchSlot { budget: Some(budget) }),
+    /// A place for one more decode batch of a file: its own place while free (`own_free`,
+    /// `true` at the start, so no file ever waits on another's batches), else one in the
+    /// run's budget; `None` while both are taken (then the file waits for one of its own
+    /// batches to finish).
+    pub(crate) fn take_batch_slot<'b>(&self, own_free: &'b AtomicBool) -> Option<BatchSlot<'b>>
+    where
+        'a: 'b,
+    {
+        let Some(budget) = self.batch_budget else {
+            return Some(BatchSlot::Unbudgeted);
+        };
+        if own_free.swap(false, Ordering::Relaxed) {
+            return Some(BatchSlot::Own(own_free));
         }
+        budget
+            .free
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |free| free.checked_sub(1))
+            .ok()
+            .map(|_| BatchSlot::Shared(budget))
     }
 
     /// The same control, also counting the frames of one file.

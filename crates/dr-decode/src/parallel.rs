@@ -8,8 +8,10 @@
 //! analyser in whatever order jobs finish gives bit-identical results to a sequential pass.
 //!
 //! Memory is bounded whatever the file's length: at most `max_batches_in_flight` batches
-//! are decoding (plus the one being read), each holding its packets' compressed bytes and
-//! one decoded packet of samples. Results come back through a channel and are merged at
+//! are read or decoding (a batch takes its place before its first packet is read), each
+//! holding its packets' compressed bytes and, while it decodes, one decoded packet of
+//! samples. Over the files of a run the places come from one shared budget, so the run
+//! holds one file's allowance however many files are in flight (`BatchBudget`). Results come back through a channel and are merged at
 //! once; a segment is a few windows' sums, small.
 //!
 //! Waiting never blocks a pool thread in a way that can deadlock, even in a 1-thread
@@ -21,7 +23,7 @@
 //! F; batches before it run to the end, so the earliest failure in the file is reported,
 //! as the sequential path would report it.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -33,7 +35,7 @@ use symphonia::core::packet::Packet;
 
 use crate::error::DecodeError;
 use crate::open::{OpenedTrack, TrackDecoder};
-use crate::options::{Control, DecodeOptions};
+use crate::options::{BatchSlot, Control, DecodeOptions};
 use crate::pcm::{I32Layout, PcmConverter};
 use crate::sequential::Decoded;
 use crate::stream::{NextPacket, PacketStream, TrackContext};
@@ -46,12 +48,15 @@ const IDLE_WAIT: Duration = Duration::from_millis(1);
 const NO_STOP: u64 = u64::MAX;
 
 /// A run of consecutive packets and the track frame its first packet starts at.
-struct Batch {
+struct Batch<'b> {
     first_frame: u64,
     packets: Vec<Packet>,
     /// Holds the stream's last packet, which may decode to fewer frames than it states
     /// (CAF states whole packets; the encoder's last frame is shorter).
     is_final: bool,
+    /// The batch's place in the allowance, taken before its first packet is read and
+    /// given back with its packets when it has decoded.
+    _slot: BatchSlot<'b>,
 }
 
 /// What a job sends back.
@@ -140,6 +145,7 @@ pub(crate) fn decode_parallel(
     let mut ended_mid_packet = false;
     let mut final_packet_shortfall = 0;
 
+    let own_slot_free = AtomicBool::new(true);
     rayon::in_place_scope(|scope| {
         let (sender, receiver) = mpsc::channel::<BatchOutcome>();
         let mut merger = Merger {
@@ -149,11 +155,8 @@ pub(crate) fn decode_parallel(
             short_final_frames: 0,
         };
         let mut in_flight = 0usize;
-        let mut batch = Batch {
-            first_frame: 0,
-            packets: Vec::with_capacity(batch_packets),
-            is_final: false,
-        };
+        // The batch being read, if any.
+        let mut filling: Option<Batch<'_>> = None;
 
         loop {
             if shared.control.is_cancelled() {
@@ -177,52 +180,59 @@ pub(crate) fn decode_parallel(
             };
             // A full batch leaves only when the next packet shows it does not hold the
             // stream's last packet (which alone may decode short, see `Batch::is_final`).
-            let full = batch.packets.len() >= batch_packets && incoming.is_some();
-            if full || (last_batch && !batch.packets.is_empty()) {
-                // A file may always have one batch decoding; each more takes a place in the
-                // run's budget, shared by the files in flight.
-                let slot = loop {
-                    if in_flight < max_in_flight {
-                        if in_flight == 0 {
-                            break None;
-                        }
-                        if let Some(slot) = shared.control.take_batch_slot() {
-                            break Some(slot);
-                        }
-                    }
-                    in_flight -= merger.wait_for_one(&receiver);
-                };
-                let next = Batch {
-                    first_frame: frames,
-                    packets: Vec::with_capacity(batch_packets),
-                    is_final: false,
-                };
-                let mut full = std::mem::replace(&mut batch, next);
-                full.is_final = last_batch;
-                let sender = sender.clone();
-                let shared = &shared;
-                in_flight += 1;
-                let packets_held = shared.control.hold_packets(full.packets.len());
-                scope.spawn(move |_| {
-                    let first_frame = full.first_frame;
-                    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode_batch(full, shared)))
-                        .unwrap_or_else(|panic| {
-                            BatchOutcome::Failed(
-                                first_frame,
-                                shared
-                                    .context
-                                    .internal(format!("the decoder crashed on this data: {}", panic_message(&panic))),
-                            )
-                        });
-                    // `decode_batch` freed the batch's packets: release their count and
-                    // the batch's place in the budget before reporting.
-                    drop(packets_held);
-                    drop(slot);
-                    // The receiver outlives every job of the scope; a send cannot fail.
-                    let _ = sender.send(outcome);
-                });
+            let full = incoming.is_some() && filling.as_ref().is_some_and(|b| b.packets.len() >= batch_packets);
+            if full || last_batch {
+                if let Some(mut batch) = filling.take() {
+                    batch.is_final = last_batch;
+                    let sender = sender.clone();
+                    let shared = &shared;
+                    in_flight += 1;
+                    let packets_held = shared.control.hold_packets(batch.packets.len());
+                    scope.spawn(move |_| {
+                        let first_frame = batch.first_frame;
+                        let outcome =
+                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode_batch(batch, shared)))
+                                .unwrap_or_else(|panic| {
+                                    BatchOutcome::Failed(
+                                        first_frame,
+                                        shared.context.internal(format!(
+                                            "the decoder crashed on this data: {}",
+                                            panic_message(&panic)
+                                        )),
+                                    )
+                                });
+                        // `decode_batch` freed the batch's packets and gave back its place:
+                        // release their count before reporting.
+                        drop(packets_held);
+                        // The receiver outlives every job of the scope; a send cannot fail.
+                        let _ = sender.send(outcome);
+                    });
+                }
             }
             if let Some(packet) = incoming {
+                let batch = match &mut filling {
+                    Some(batch) => batch,
+                    None => {
+                        // A new batch takes its place before it is read, so packets read
+                        // ahead count too: a file may always have one batch (its own
+                        // place); each more takes a place in the run's budget, shared by
+                        // the files in flight.
+                        let slot = loop {
+                            if in_flight < max_in_flight {
+                                if let Some(slot) = shared.control.take_batch_slot(&own_slot_free) {
+                                    break slot;
+                                }
+                            }
+                            in_flight -= merger.wait_for_one(&receiver);
+                        };
+                        filling.insert(Batch {
+                            first_frame: frames,
+                            packets: Vec::with_capacity(batch_packets),
+                            is_final: false,
+                            _slot: slot,
+                        })
+                    }
+                };
                 frames = frames.saturating_add(packet.dur.get());
                 batch.packets.push(packet);
             }
@@ -335,7 +345,7 @@ impl Merger<'_, '_> {
 }
 
 /// A pool job: decodes a batch into one segment per packet.
-fn decode_batch(batch: Batch, shared: &JobShared<'_>) -> BatchOutcome {
+fn decode_batch(batch: Batch<'_>, shared: &JobShared<'_>) -> BatchOutcome {
     if shared.should_stop(batch.first_frame) {
         return BatchOutcome::Stopped;
     }
@@ -348,7 +358,7 @@ fn decode_batch(batch: Batch, shared: &JobShared<'_>) -> BatchOutcome {
     outcome
 }
 
-fn decode_packets(batch: &Batch, decoder: &mut dyn AudioDecoder, shared: &JobShared<'_>) -> BatchOutcome {
+fn decode_packets(batch: &Batch<'_>, decoder: &mut dyn AudioDecoder, shared: &JobShared<'_>) -> BatchOutcome {
     let context = &shared.context;
     let channels = shared.channels;
     let mut converter = PcmConverter::new(shared.layout);
