@@ -28,6 +28,9 @@
 # CPU time the rest of the machine used while it ran ("others", in cores), so a run disturbed
 # by other work shows.
 set -euo pipefail
+# The peers' output goes to /dev/null. Where a sandbox makes it a regular file, flac -d would
+# write gigabytes to disk and its time would include that.
+[ -c /dev/null ] || { echo "$0: /dev/null is not a device here; recreate it first (as root: rm /dev/null && mknod -m 666 /dev/null c 1 3)" >&2; exit 2; }
 
 [ $# -eq 1 ] && [ -d "$1" ] || { echo "usage: $0 CORPUS_DIR" >&2; exit 2; }
 CORPUS=$(cd "$1" && pwd)

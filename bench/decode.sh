@@ -7,6 +7,9 @@
 # CLI and the analysis_cost example. Median of 3 runs after a warm-up; keep the machine
 # otherwise idle.
 set -euo pipefail
+# The peers' output goes to /dev/null. Where a sandbox makes it a regular file, flac -d would
+# write gigabytes to disk and its time would include that.
+[ -c /dev/null ] || { echo "$0: /dev/null is not a device here; recreate it first (as root: rm /dev/null && mknod -m 666 /dev/null c 1 3)" >&2; exit 2; }
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${1:-/tmp/macinmeter-decode-bench}
 mkdir -p "$WORK/batch20"

@@ -132,17 +132,25 @@ impl Geometry {
         start
             .checked_add(frames as u64)
             .ok_or(Error::FramePositionOutOfRange(start))?;
-        let mut windows = Vec::new();
+        // Built once per decoded packet: one allocation for the windows the range touches,
+        // the per-channel scratch on the stack.
+        let spanned = match frames {
+            0 => 0,
+            _ => ((start + frames as u64 - 1) / self.window_frames - start / self.window_frames + 1) as usize,
+        };
+        let mut windows = Vec::with_capacity(spanned);
+        let mut scratch: [WindowAcc; MAX_CHANNELS] = std::array::from_fn(|_| WindowAcc::default());
+        let acc = &mut scratch[..self.channels];
         let mut pos = 0usize;
         while pos < frames {
             let absolute = start + pos as u64;
             let room = self.window_frames - absolute % self.window_frames;
             let part = room.min((frames - pos) as u64) as usize;
-            let mut acc = vec![WindowAcc::default(); self.channels];
+            acc.fill(WindowAcc::default());
             let mut piece = pos;
             while piece < pos + part {
                 let end = (piece + max_run).min(pos + part);
-                add(&mut acc, piece..end, limit);
+                add(acc, piece..end, limit);
                 piece = end;
             }
             windows.push(SegmentWindow {
