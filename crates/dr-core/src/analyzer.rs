@@ -209,30 +209,15 @@ impl Analyzer {
         }
     }
 
-    fn add_float_interleaved<T: FloatSample>(&mut self, mut data: &[T]) -> Result<()> {
+    fn add_float_interleaved<T: FloatSample>(&mut self, data: &[T]) -> Result<()> {
         self.set_kind(SampleKind::Float)?;
         let ch = self.channels();
-        if self.carry_len > 0 {
-            let take = (ch - self.carry_len).min(data.len());
-            for (slot, x) in self.carry_float[self.carry_len..].iter_mut().zip(&data[..take]) {
-                *slot = x.to_f64();
-            }
-            self.carry_len += take;
-            data = &data[take..];
-            if self.carry_len < ch {
-                return Ok(());
-            }
-            self.carry_len = 0;
+        let (carried, whole) = split_at_frames(&mut self.carry_float, &mut self.carry_len, ch, data, T::to_f64);
+        if let Some(frame) = carried {
             // f32 -> f64 is exact, so the carried frame adds exactly as it would have.
-            let frame = self.carry_float;
             self.float_interleaved_frames(&frame[..ch]);
         }
-        let whole = data.len() / ch * ch;
-        self.float_interleaved_frames(&data[..whole]);
-        for (slot, x) in self.carry_float.iter_mut().zip(&data[whole..]) {
-            *slot = x.to_f64();
-        }
-        self.carry_len = data.len() - whole;
+        self.float_interleaved_frames(whole);
         Ok(())
     }
 
@@ -243,30 +228,15 @@ impl Analyzer {
         });
     }
 
-    fn add_int_interleaved<T: IntSample>(&mut self, mut data: &[T], bits: u32) -> Result<()> {
+    fn add_int_interleaved<T: IntSample>(&mut self, data: &[T], bits: u32) -> Result<()> {
         let limit = int_limit(bits)?;
         self.set_kind(SampleKind::Integer { bits })?;
         let ch = self.channels();
-        if self.carry_len > 0 {
-            let take = (ch - self.carry_len).min(data.len());
-            for (slot, x) in self.carry_int[self.carry_len..].iter_mut().zip(&data[..take]) {
-                *slot = x.to_i32();
-            }
-            self.carry_len += take;
-            data = &data[take..];
-            if self.carry_len < ch {
-                return Ok(());
-            }
-            self.carry_len = 0;
-            let frame = self.carry_int;
+        let (carried, whole) = split_at_frames(&mut self.carry_int, &mut self.carry_len, ch, data, T::to_i32);
+        if let Some(frame) = carried {
             self.int_interleaved_frames(&frame[..ch], limit);
         }
-        let whole = data.len() / ch * ch;
-        self.int_interleaved_frames(&data[..whole], limit);
-        for (slot, x) in self.carry_int.iter_mut().zip(&data[whole..]) {
-            *slot = x.to_i32();
-        }
-        self.carry_len = data.len() - whole;
+        self.int_interleaved_frames(whole, limit);
         Ok(())
     }
 
@@ -550,4 +520,36 @@ impl CompensatedSum {
     fn value(&self) -> f64 {
         self.sum + self.compensation
     }
+}
+
+/// Lines an interleaved chunk up with frames, for chunks that may start or end mid-frame:
+/// its first samples complete the frame carried from the last chunk (returned when it is
+/// whole), a trailing partial frame is carried to the next one, and the whole frames in
+/// between are returned as a slice of the chunk (no copy).
+fn split_at_frames<'d, T: Copy, C: Copy>(
+    carry: &mut [C; MAX_CHANNELS],
+    carry_len: &mut usize,
+    channels: usize,
+    mut data: &'d [T],
+    convert: impl Fn(T) -> C,
+) -> (Option<[C; MAX_CHANNELS]>, &'d [T]) {
+    let mut completed = None;
+    if *carry_len > 0 {
+        let take = (channels - *carry_len).min(data.len());
+        for (slot, &x) in carry[*carry_len..].iter_mut().zip(&data[..take]) {
+            *slot = convert(x);
+        }
+        *carry_len += take;
+        data = &data[take..];
+        if *carry_len < channels {
+            return (None, &[]);
+        }
+        completed = Some(*carry);
+    }
+    let whole = data.len() / channels * channels;
+    for (slot, &x) in carry.iter_mut().zip(&data[whole..]) {
+        *slot = convert(x);
+    }
+    *carry_len = data.len() - whole;
+    (completed, &data[..whole])
 }
