@@ -10,7 +10,7 @@ use symphonia::core::codecs::audio::well_known::{
 use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
 use symphonia::core::codecs::CodecParameters;
 use symphonia::core::errors::Error as SymphoniaError;
-use symphonia::core::formats::probe::Hint;
+use symphonia::core::formats::probe::{Hint, Probe};
 use symphonia::core::formats::{FormatOptions, FormatReader, MediaInfo, Track, TrackType};
 use symphonia::core::io::{MediaSource, MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::MetadataOptions;
@@ -113,7 +113,7 @@ pub(crate) fn open(input: Input<'_>) -> Result<OpenedTrack<'_>, DecodeError> {
     if let Some(extension) = input.extension() {
         hint.with_extension(&extension);
     }
-    let mut reader = symphonia::default::get_probe()
+    let mut reader = probe_for(container)
         .probe(&hint, stream, FormatOptions::default(), MetadataOptions::default())
         .map_err(|error| {
             damaged_mp4(input, container)
@@ -301,6 +301,34 @@ pub(crate) fn open(input: Input<'_>) -> Result<OpenedTrack<'_>, DecodeError> {
     })
 }
 
+/// A probe that knows only the reader of the container the sniff named (and the tag
+/// formats that may precede it). Symphonia's own probe scans up to 1 MB for any format's
+/// marker, so a file sniffed as one container could be opened as another whose marker
+/// sits deep inside it (fuzzing found junk after an ID3 tag opened as CAF, whose reader
+/// then overflowed on a hostile header the CAF sniff never saw).
+fn probe_for(container: Container) -> Probe {
+    use symphonia::default::formats::{
+        AdtsReader, AiffReader, CafReader, FlacReader, IsoMp4Reader, MkvReader, MpaReader, OggReader, WavReader,
+    };
+    use symphonia::default::meta::{ApeReader, Id3v1Reader, Id3v2Reader};
+    let mut probe = Probe::new();
+    match container {
+        Container::Flac => probe.register_format::<FlacReader<'_>>(),
+        Container::Wav => probe.register_format::<WavReader<'_>>(),
+        Container::Aiff => probe.register_format::<AiffReader<'_>>(),
+        Container::Ogg => probe.register_format::<OggReader<'_>>(),
+        Container::Mp4 => probe.register_format::<IsoMp4Reader<'_>>(),
+        Container::Matroska => probe.register_format::<MkvReader<'_>>(),
+        Container::Caf => probe.register_format::<CafReader<'_>>(),
+        Container::MpegAudio => probe.register_format::<MpaReader<'_>>(),
+        Container::Adts => probe.register_format::<AdtsReader<'_>>(),
+    }
+    probe.register_metadata::<ApeReader<'_>>();
+    probe.register_metadata::<Id3v1Reader<'_>>();
+    probe.register_metadata::<Id3v2Reader<'_>>();
+    probe
+}
+
 /// Frames per channel the container declares: a frame count, else a duration in its time
 /// base (the track's, else the file's), minus the encoder delay and padding it states.
 fn declared_frames(track: &Track, media: &MediaInfo, sample_rate: u32) -> Option<u64> {
@@ -430,6 +458,13 @@ fn open_error(path: &Path, container: Container, error: SymphoniaError) -> Decod
         SymphoniaError::IoError(io) => DecodeError::Open {
             path,
             reason: io_reason(&io),
+        },
+        // The probe knows only the sniffed container's reader (`probe_for`): not finding
+        // it means the start that looked like that container is not one.
+        SymphoniaError::Unsupported(what) if what.contains("no suitable format reader") => DecodeError::Malformed {
+            path,
+            format: container.name().to_owned(),
+            reason: format!("no {container} stream where its header seemed to start"),
         },
         SymphoniaError::Unsupported(what) => DecodeError::Unsupported {
             path,

@@ -78,3 +78,17 @@ fn caf_packet_size_beyond_32_bits_of_bits_is_an_invalid_header() {
         "names the number: {error}"
     );
 }
+
+#[test]
+fn a_container_marker_deep_inside_another_file_is_not_opened() {
+    // An ID3 tag, junk that sniffs as MPEG audio, and a hostile CAF header 2.5 KB in: only
+    // the sniffed container's reader may open the file (symphonia's probe would scan on to
+    // the CAF marker and overflow in its reader).
+    let file = regression_file("symphonia-probe-finds-caf-deep-inside-mpeg-junk");
+    let error = measure(&file, "bin", true).expect_err("junk is refused");
+    assert_eq!(error.kind(), dr_decode::ErrorKind::Malformed, "{error}");
+    assert!(
+        error.to_string().contains("MPEG audio"),
+        "names what it looked like: {error}"
+    );
+}
