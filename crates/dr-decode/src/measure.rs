@@ -14,7 +14,7 @@ use crate::sequential::{decode_sequential, Decoded};
 use crate::sniff::Container;
 use crate::stream::TrackContext;
 use crate::track::{Codec, MeasuredTrack};
-use crate::{flac_frames, ogg_pages};
+use crate::{flac_frames, mpeg_frames, ogg_pages};
 
 /// Measures one file on `pool`. Packets of codecs that decode independently are spread
 /// over the pool's threads; the call returns when the track is measured.
@@ -171,15 +171,16 @@ fn measure_track(
         decode_sequential(&mut opened, &context, analyzer_options, control)
     }
     .map_err(|error| explain_flac_stop(input, &opened, error))?;
-    let ogg_holes = if opened.info.container == Container::Ogg {
-        ogg_holes(input, opened.track_id, &context)?
-    } else {
-        Vec::new()
+    // Audio the reader skipped over silently (damaged Ogg pages, MPEG data between frames).
+    let holes = match opened.info.container {
+        Container::Ogg => ogg_holes(input, opened.track_id, &context)?,
+        Container::MpegAudio => mpeg_holes(input, &context),
+        _ => Vec::new(),
     };
     let mut decoded = decoded;
-    let lost_pages = !ogg_holes.is_empty();
-    decoded.warnings.extend(ogg_holes);
-    let complete = check_complete(&opened, &context, &decoded, lost_pages)
+    let lost_audio = !holes.is_empty();
+    decoded.warnings.extend(holes);
+    let complete = check_complete(&opened, &context, &decoded, lost_audio)
         .map_err(|error| explain_flac_stop(input, &opened, error))?;
     decoded.warnings.extend(complete);
 
@@ -248,18 +249,37 @@ fn ogg_holes(input: Input<'_>, serial: u32, context: &TrackContext) -> Result<Ve
         .collect())
 }
 
+/// Breaks in an MPEG audio file's frame chain (damaged data the reader skipped to the next
+/// frame header), as warnings. An unreadable file adds nothing here (the decode already
+/// read it).
+fn mpeg_holes(input: Input<'_>, context: &TrackContext) -> Vec<DecodeWarning> {
+    let damage = match input {
+        Input::Path(path) => std::fs::File::open(path).and_then(mpeg_frames::find_damage),
+        Input::Memory { bytes, .. } => mpeg_frames::find_damage(bytes),
+    };
+    damage
+        .map(|damage| damage.holes_after_frames)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|frames| DecodeWarning {
+            at_seconds: context.seconds(frames),
+            message: "damaged MPEG audio data was skipped: the audio it held is missing".to_owned(),
+        })
+        .collect()
+}
+
 /// Lossless audio must decode to the length its header declares; lossy audio may differ
 /// by encoder delay and padding, and MP3 lengths without a Xing header are estimates.
 /// Returns the warnings a measured track carries: a lossy file that ends in the middle of a
 /// frame, a lossless stream longer than its header says.
 ///
-/// `lost_pages`: the shortfall of lossy audio is already explained by warnings (Ogg pages
-/// the reader skipped), so it is not taken for a cut file.
+/// `lost_audio`: the shortfall of lossy audio is already explained by warnings (Ogg pages
+/// or MPEG data the reader skipped), so it is not taken for a cut file.
 fn check_complete(
     opened: &OpenedTrack<'_>,
     context: &TrackContext,
     decoded: &Decoded,
-    lost_pages: bool,
+    lost_audio: bool,
 ) -> Result<Vec<DecodeWarning>, DecodeError> {
     let codec = opened.info.codec;
     let lossless = codec.is_lossless();
@@ -285,7 +305,7 @@ fn check_complete(
     let covered = frames.saturating_add(decoded.final_packet_shortfall);
     let short = if lossless {
         covered < declared
-    } else if lost_pages {
+    } else if lost_audio {
         false
     } else {
         // A few packets of delay/padding, plus slack for estimated lengths.

@@ -9,6 +9,8 @@
 
 use std::io::{self, Read};
 
+use crate::read_window::Window;
+
 /// The largest Ogg page: a 27-byte header, 255 lacing values, 255 segments of 255 bytes.
 const MAX_PAGE_BYTES: usize = 27 + 255 + 255 * 255;
 const HEADER_BYTES: usize = 27;
@@ -26,7 +28,7 @@ pub(crate) struct OggDamage {
 /// Walks the pages of `reader` and reports the holes in the page sequence of the logical
 /// stream `serial`.
 pub(crate) fn find_damage<R: Read>(reader: R, serial: u32) -> io::Result<OggDamage> {
-    let mut window = Window::new(reader);
+    let mut window = Window::new(reader, 2 * MAX_PAGE_BYTES);
     let mut damage = OggDamage::default();
     let mut last_sequence: Option<u32> = None;
     let mut last_granule = 0u64;
@@ -133,55 +135,6 @@ const fn crc_table() -> [u32; 256] {
         index += 1;
     }
     table
-}
-
-/// A sliding window over a reader: at most one page and a little more in memory.
-struct Window<R> {
-    reader: R,
-    buffer: Vec<u8>,
-    start: usize,
-    at_end: bool,
-}
-
-impl<R: Read> Window<R> {
-    fn new(reader: R) -> Self {
-        Window {
-            reader,
-            buffer: Vec::with_capacity(2 * MAX_PAGE_BYTES),
-            start: 0,
-            at_end: false,
-        }
-    }
-
-    fn data(&self) -> &[u8] {
-        &self.buffer[self.start..]
-    }
-
-    fn consume(&mut self, bytes: usize) {
-        self.start = (self.start + bytes).min(self.buffer.len());
-    }
-
-    /// Makes at least `wanted` bytes available unless the reader ends first.
-    fn fill(&mut self, wanted: usize) -> io::Result<()> {
-        if self.buffer.len() - self.start >= wanted || self.at_end {
-            return Ok(());
-        }
-        self.buffer.drain(..self.start);
-        self.start = 0;
-        let mut chunk = [0u8; 16 * 1024];
-        while self.buffer.len() < wanted {
-            match self.reader.read(&mut chunk) {
-                Ok(0) => {
-                    self.at_end = true;
-                    break;
-                }
-                Ok(read) => self.buffer.extend_from_slice(&chunk[..read]),
-                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-                Err(error) => return Err(error),
-            }
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]

@@ -100,7 +100,7 @@ fn read_at<R: Read + Seek>(reader: &mut R, offset: u64, len: usize) -> io::Resul
 }
 
 /// Length of an ID3v2 tag (header, body and footer) starting `head`, if one does.
-fn id3v2_len(head: &[u8]) -> Option<u64> {
+pub(crate) fn id3v2_len(head: &[u8]) -> Option<u64> {
     if head.len() < 10 || &head[..3] != b"ID3" || head[3] == 0xFF || head[4] == 0xFF {
         return None;
     }

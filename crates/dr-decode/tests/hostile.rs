@@ -687,6 +687,49 @@ fn ogg_with_a_broken_page_is_measured_with_a_warning() {
 }
 
 // ---------------------------------------------------------------------------------------
+// MP3
+
+/// Frame offsets of the MP3 fixture, walked by hand: an ID3v2.3 tag of 10 + 124 bytes, then
+/// MPEG 1 Layer III frames at 192 kbit/s and 44.1 kHz: 144 * 192000 / 44100 = 626 bytes,
+/// plus the padding bit (header byte 2, bit 1). Every frame holds 1152 samples.
+fn mp3_fixture_frames(mp3: &[u8]) -> Vec<usize> {
+    let mut at = 10 + 124;
+    let mut frames = Vec::new();
+    while at + 4 <= mp3.len() && mp3[at] == 0xFF {
+        assert_eq!(mp3[at + 1] & 0xFE, 0xFA, "MPEG 1 Layer III at {at}");
+        assert_eq!(mp3[at + 2] & 0xFC, 0xB0, "192 kbit/s, 44.1 kHz at {at}");
+        frames.push(at);
+        at += 626 + usize::from((mp3[at + 2] >> 1) & 1);
+    }
+    assert_eq!(at, mp3.len(), "the fixture is frames to its end");
+    frames
+}
+
+#[test]
+fn mp3_with_damaged_data_between_frames_is_measured_with_a_warning() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mp3 = fixture("mp3-cbr192.mp3");
+    let frames = mp3_fixture_frames(&mp3);
+    let whole = expect_measured(&write(dir.path(), "whole.mp3", &mp3));
+    assert!(whole.warnings.is_empty(), "{:?}", whole.warnings);
+    let words = "damaged MPEG audio data was skipped: the audio it held is missing";
+    let k = frames.len() / 2;
+
+    // Junk between frames k - 1 and k: audio goes missing after k frames.
+    let junk = [&mp3[..frames[k]], &[0x55; 1000][..], &mp3[frames[k]..]].concat();
+    let track = expect_measured(&write(dir.path(), "junk.mp3", &junk));
+    expect_one_warning(&track, &millis(k as i64 * 1152, 44_100), words);
+
+    // Byte 300 of frame k to byte 100 of frame k + 2 missing: frame k's header still
+    // reads, the next header is not where its length says: missing after k + 1 frames.
+    // (A cut of whole frames' length would leave the chain intact: nothing to see.)
+    let cut = [&mp3[..frames[k] + 300], &mp3[frames[k + 2] + 100..]].concat();
+    let track = expect_measured(&write(dir.path(), "missing.mp3", &cut));
+    expect_one_warning(&track, &millis((k as i64 + 1) * 1152, 44_100), words);
+    assert!(track.result.frames < whole.result.frames);
+}
+
+// ---------------------------------------------------------------------------------------
 // Memory and hangs, per file, in a child process.
 
 /// Writes every hostile file of this suite (and bad_input.rs's simplest ones) into `dir`.

@@ -1,0 +1,284 @@
+//! Damage in an MPEG audio (MP1/MP2/MP3) file, found by walking its frames.
+//!
+//! Symphonia's MPEG reader resynchronises on the next frame header when bytes are missing
+//! or junk sits between frames, and says nothing: the audio in between is simply gone.
+//! Frames chain by their lengths (each header gives the frame's size), so a walk over the
+//! headers finds every place where the chain breaks. This walks the file once, a frame at
+//! a time (bounded memory), and reports where audio was lost, counted in frames (samples
+//! per channel) of the intact frames before each hole.
+//!
+//! Not damage: tags before the audio, between streams (concatenated files) or after it
+//! (ID3v1, APEv2, Lyrics3), junk after the last frame (no audio follows it), and a last
+//! frame cut short (the decode reports that). A free-format stream (no bitrate in its
+//! headers) cannot be walked and is left alone.
+
+use std::io::{self, Read};
+
+use crate::read_window::Window;
+use crate::sniff::id3v2_len;
+
+/// The largest MPEG audio frame: Layer II at 384 kbit/s... and MPEG 2.5 Layer III/II at
+/// 160 kbit/s and 8 kHz (2881 bytes), rounded up.
+const MAX_FRAME_BYTES: usize = 4096;
+const HEADER_BYTES: usize = 4;
+
+/// What the frame walk found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct MpegDamage {
+    /// For each break in the frame chain followed by more frames, the frames (samples per
+    /// channel) of intact audio before it: where audio goes missing.
+    pub(crate) holes_after_frames: Vec<u64>,
+}
+
+/// The parts of a frame header that stay fixed through a stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct StreamKind {
+    /// 3 = MPEG 1, 2 = MPEG 2, 0 = MPEG 2.5 (the header's two version bits).
+    version: u8,
+    /// 3 = Layer I, 2 = Layer II, 1 = Layer III (the header's two layer bits).
+    layer: u8,
+    sample_rate: u32,
+}
+
+/// A frame header: its stream kind, its length in bytes and the samples it holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Frame {
+    kind: StreamKind,
+    bytes: usize,
+    samples: u64,
+}
+
+/// Reads a frame header at the start of `data`, if one is there (free format is not).
+fn frame_header(data: &[u8]) -> Option<Frame> {
+    let [b0, b1, b2, _, ..] = *data else { return None };
+    if b0 != 0xFF || b1 & 0xE0 != 0xE0 {
+        return None;
+    }
+    let version = (b1 >> 3) & 0b11;
+    let layer = (b1 >> 1) & 0b11;
+    let bitrate_index = usize::from(b2 >> 4);
+    let rate_index = usize::from((b2 >> 2) & 0b11);
+    if version == 0b01 || layer == 0 || bitrate_index == 0 || bitrate_index == 15 || rate_index == 3 {
+        return None;
+    }
+    let padding = usize::from((b2 >> 1) & 1);
+    // kbit/s by (MPEG 1 or not, layer), index 1..=14 (ISO/IEC 11172-3, 13818-3).
+    const V1_L1: [u32; 15] = [0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448];
+    const V1_L2: [u32; 15] = [0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384];
+    const V1_L3: [u32; 15] = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320];
+    const V2_L1: [u32; 15] = [0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256];
+    const V2_L23: [u32; 15] = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160];
+    let mpeg1 = version == 0b11;
+    let kbps = match (mpeg1, layer) {
+        (true, 0b11) => V1_L1,
+        (true, 0b10) => V1_L2,
+        (true, _) => V1_L3,
+        (false, 0b11) => V2_L1,
+        (false, _) => V2_L23,
+    }[bitrate_index];
+    let base_rate = [44_100, 48_000, 32_000][rate_index];
+    let sample_rate = match version {
+        0b11 => base_rate,
+        0b10 => base_rate / 2,
+        _ => base_rate / 4,
+    };
+    let bitrate = kbps as usize * 1000;
+    let rate = sample_rate as usize;
+    let (bytes, samples) = match layer {
+        0b11 => ((12 * bitrate / rate + padding) * 4, 384),
+        0b10 => (144 * bitrate / rate + padding, 1152),
+        _ if mpeg1 => (144 * bitrate / rate + padding, 1152),
+        _ => (72 * bitrate / rate + padding, 576),
+    };
+    Some(Frame {
+        kind: StreamKind {
+            version,
+            layer,
+            sample_rate,
+        },
+        bytes,
+        samples,
+    })
+}
+
+/// A frame of the stream's kind at the start of `data`.
+fn frame_of(data: &[u8], kind: StreamKind) -> Option<Frame> {
+    frame_header(data).filter(|frame| frame.kind == kind)
+}
+
+/// Tags that may follow the audio or sit between two streams.
+fn tag_len(data: &[u8]) -> Option<u64> {
+    if let Some(len) = id3v2_len(data) {
+        return Some(len);
+    }
+    let trailer = data.starts_with(b"TAG") || data.starts_with(b"APETAGEX") || data.starts_with(b"LYRICSBEGIN");
+    // A trailer ends the audio: what follows it is not walked.
+    trailer.then_some(u64::MAX)
+}
+
+/// Walks the MPEG audio frames of `reader` (the whole file) and reports the holes.
+pub(crate) fn find_damage<R: Read>(reader: R) -> io::Result<MpegDamage> {
+    let mut window = Window::new(reader, 4 * MAX_FRAME_BYTES);
+    let mut damage = MpegDamage::default();
+    // Tags and the zero padding some encoders write before the first frame.
+    loop {
+        window.fill(2 * MAX_FRAME_BYTES)?;
+        let data = window.data();
+        if let Some(len) = id3v2_len(data) {
+            window.skip(len)?;
+            continue;
+        }
+        let zeros = data.iter().take_while(|&&b| b == 0).count();
+        if zeros == 0 {
+            break;
+        }
+        window.consume(zeros);
+    }
+    let Some(first) = frame_header(window.data()) else {
+        return Ok(damage); // not a stream this walk can follow (free format, or no frame)
+    };
+    let kind = first.kind;
+    let mut frames = 0u64;
+    loop {
+        window.fill(2 * MAX_FRAME_BYTES + HEADER_BYTES)?;
+        let data = window.data();
+        if data.len() < HEADER_BYTES {
+            break;
+        }
+        if let Some(frame) = frame_of(data, kind) {
+            if data.len() < frame.bytes {
+                break; // the last frame is cut: the decode reports that
+            }
+            frames += frame.samples;
+            window.consume(frame.bytes);
+            continue;
+        }
+        match tag_len(data) {
+            Some(u64::MAX) => break,
+            Some(len) => {
+                window.skip(len)?;
+                continue;
+            }
+            None => {}
+        }
+        // The chain breaks here. Audio is lost only if more frames follow: find the next
+        // place where two frames of the stream's kind chain (one alone could be a false
+        // sync in junk); none means junk to the end of the file.
+        match resync(&mut window, kind)? {
+            Some(offset) => {
+                damage.holes_after_frames.push(frames);
+                window.consume(offset);
+            }
+            None => break,
+        }
+    }
+    Ok(damage)
+}
+
+/// Searches on from the window's position (a byte after it), window by window, for the
+/// next two chained frames of `kind` (or one last complete frame at the end of the file);
+/// returns their offset from the window's current position.
+fn resync<R: Read>(window: &mut Window<R>, kind: StreamKind) -> io::Result<Option<usize>> {
+    // Kept when moving on, so a header straddling two windows is still seen.
+    let keep = 2 * MAX_FRAME_BYTES + HEADER_BYTES;
+    loop {
+        window.fill(4 * MAX_FRAME_BYTES)?;
+        let at_end = window.at_end();
+        let data = window.data();
+        let chained = |at: usize| {
+            frame_of(&data[at..], kind).is_some_and(|frame| match data.get(at + frame.bytes..) {
+                Some([]) => at_end,
+                Some(next) => frame_of(next, kind).is_some() || (at_end && next.len() < HEADER_BYTES),
+                None => false,
+            })
+        };
+        if let Some(offset) = (1..data.len()).find(|&at| chained(at)) {
+            return Ok(Some(offset));
+        }
+        if at_end || data.len() <= keep {
+            return Ok(None);
+        }
+        let skipped = data.len() - keep;
+        window.consume(skipped);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An MPEG 1 Layer III frame header: 128 kbit/s, 44.1 kHz, no padding (417 bytes, the
+    /// textbook example: 144 * 128000 / 44100 = 417.96, rounded down).
+    const HEADER: [u8; 4] = [0xFF, 0xFB, 0x90, 0x64];
+
+    fn frame(fill: u8) -> Vec<u8> {
+        let mut frame = HEADER.to_vec();
+        frame.resize(417, fill);
+        frame
+    }
+
+    fn stream(frames: usize) -> Vec<Vec<u8>> {
+        (0..frames).map(|n| frame(n as u8 | 0x01)).collect()
+    }
+
+    #[test]
+    fn reads_frame_lengths_from_the_tables() {
+        let frame = frame_header(&HEADER).expect("a header");
+        assert_eq!(
+            (frame.bytes, frame.samples, frame.kind.sample_rate),
+            (417, 1152, 44_100)
+        );
+        // Padded: one byte more. MPEG 2 Layer III, 64 kbit/s, 22.05 kHz: 72 * 64000 / 22050 = 208.
+        assert_eq!(frame_header(&[0xFF, 0xFB, 0x92, 0x64]).map(|f| f.bytes), Some(418));
+        let mpeg2 = frame_header(&[0xFF, 0xF3, 0x80, 0x64]).expect("an MPEG 2 header");
+        assert_eq!((mpeg2.bytes, mpeg2.samples, mpeg2.kind.sample_rate), (208, 576, 22_050));
+        // Layer II, 192 kbit/s, 48 kHz: 144 * 192000 / 48000 = 576. Layer I, 32 kHz, 448
+        // kbit/s: (12 * 448000 / 32000) * 4 = 672.
+        assert_eq!(frame_header(&[0xFF, 0xFD, 0xA4, 0x00]).map(|f| f.bytes), Some(576));
+        assert_eq!(frame_header(&[0xFF, 0xFF, 0xE8, 0x00]).map(|f| f.bytes), Some(672));
+        // Free format, a bad bitrate, a reserved rate or version: no header.
+        for bad in [
+            [0xFF, 0xFB, 0x00, 0],
+            [0xFF, 0xFB, 0xF0, 0],
+            [0xFF, 0xFB, 0x9C, 0],
+            [0xFF, 0xEB, 0x90, 0],
+        ] {
+            assert_eq!(frame_header(&bad), None, "{bad:02X?}");
+        }
+    }
+
+    #[test]
+    fn an_intact_stream_with_tags_has_no_holes() {
+        let mut file = b"ID3\x04\x00\x00\x00\x00\x00\x05hello".to_vec();
+        file.extend([0u8; 7]);
+        file.extend(stream(10).concat());
+        file.extend(b"ID3\x04\x00\x00\x00\x00\x00\x01x"); // a second stream's tag
+        file.extend(stream(3).concat());
+        file.extend(b"APETAGEX");
+        file.extend([0x33; 200]);
+        file.extend(b"TAG");
+        file.extend([b' '; 125]);
+        assert_eq!(find_damage(&file[..]).unwrap(), MpegDamage::default());
+        // Junk after the last frame, or a last frame cut short: no audio lost between frames.
+        let mut trailing = stream(4).concat();
+        trailing.extend([0x42; 3000]);
+        assert_eq!(find_damage(&trailing[..]).unwrap(), MpegDamage::default());
+        let cut = stream(4).concat();
+        assert_eq!(find_damage(&cut[..cut.len() - 100]).unwrap(), MpegDamage::default());
+    }
+
+    #[test]
+    fn finds_missing_bytes_and_junk_between_frames() {
+        let frames = stream(12);
+        // 100 bytes of frame 3 missing: the chain breaks after 3 frames; junk after frame 7.
+        let mut file = frames[..3].concat();
+        file.extend(&frames[3][100..]);
+        file.extend(frames[4..7].concat());
+        file.extend([0x5A; 5000]);
+        file.extend(frames[7..].concat());
+        let found = find_damage(&file[..]).unwrap();
+        // Frames 0-2 intact, frame 3 broken (its header sits inside frame 2's expected
+        // successor position no more); 4-6 intact, then junk: holes after 3 and 6 frames.
+        assert_eq!(found.holes_after_frames, vec![3 * 1152, 6 * 1152]);
+    }
+}

@@ -1,0 +1,75 @@
+//! A sliding window over a reader, for walks over a whole file's structure (Ogg pages,
+//! MPEG audio frames) in bounded memory: the unit being looked at and a little more.
+
+use std::io::{self, Read};
+
+/// A window of a reader's bytes: `data()` from the current position, `fill` for more.
+pub(crate) struct Window<R> {
+    reader: R,
+    buffer: Vec<u8>,
+    start: usize,
+    at_end: bool,
+}
+
+impl<R: Read> Window<R> {
+    pub(crate) fn new(reader: R, capacity: usize) -> Self {
+        Window {
+            reader,
+            buffer: Vec::with_capacity(capacity),
+            start: 0,
+            at_end: false,
+        }
+    }
+
+    pub(crate) fn data(&self) -> &[u8] {
+        &self.buffer[self.start..]
+    }
+
+    pub(crate) fn consume(&mut self, bytes: usize) {
+        self.start = (self.start + bytes).min(self.buffer.len());
+    }
+
+    /// Makes at least `wanted` bytes available unless the reader ends first.
+    pub(crate) fn fill(&mut self, wanted: usize) -> io::Result<()> {
+        if self.buffer.len() - self.start >= wanted || self.at_end {
+            return Ok(());
+        }
+        self.buffer.drain(..self.start);
+        self.start = 0;
+        let mut chunk = [0u8; 16 * 1024];
+        while self.buffer.len() < wanted {
+            match self.reader.read(&mut chunk) {
+                Ok(0) => {
+                    self.at_end = true;
+                    break;
+                }
+                Ok(read) => self.buffer.extend_from_slice(&chunk[..read]),
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(())
+    }
+
+    /// The reader has ended: `data()` is all that is left.
+    pub(crate) fn at_end(&self) -> bool {
+        self.at_end
+    }
+
+    /// Moves `bytes` forward, reading past what the window holds if need be (a long tag).
+    pub(crate) fn skip(&mut self, mut bytes: u64) -> io::Result<()> {
+        loop {
+            let held = self.data().len() as u64;
+            if bytes <= held {
+                self.consume(bytes as usize);
+                return Ok(());
+            }
+            bytes -= held;
+            self.start = self.buffer.len();
+            self.fill(16 * 1024)?;
+            if self.data().is_empty() {
+                return Ok(());
+            }
+        }
+    }
+}
