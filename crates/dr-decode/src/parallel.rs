@@ -80,23 +80,39 @@ struct JobShared<'c> {
     control: Control<'c>,
     /// Batches starting after this frame stop early (set by failures and cancellation).
     stop_after_frame: AtomicU64,
-    /// Decoders returned by finished jobs, reused by the next ones.
-    spare_decoders: Mutex<Vec<Box<dyn AudioDecoder>>>,
+    /// Decoders (with their converters' scratch) returned by finished jobs, reused by the
+    /// next ones: buffers are allocated once per worker, not per batch.
+    spare_workers: Mutex<Vec<BatchWorker>>,
+}
+
+/// What a job decodes a batch with: a decoder and the converter whose scratch holds the
+/// integer copy of its output.
+struct BatchWorker {
+    decoder: Box<dyn AudioDecoder>,
+    converter: PcmConverter,
 }
 
 impl JobShared<'_> {
-    fn take_decoder(&self) -> Result<Box<dyn AudioDecoder>, DecodeError> {
-        if let Some(decoder) = self.spare_decoders.lock().ok().and_then(|mut spare| spare.pop()) {
-            return Ok(decoder);
+    fn take_worker(&self) -> Result<BatchWorker, DecodeError> {
+        if let Some(worker) = self.spare_workers.lock().ok().and_then(|mut spare| spare.pop()) {
+            return Ok(worker);
         }
-        symphonia::default::get_codecs()
+        let decoder = symphonia::default::get_codecs()
             .make_audio_decoder(&self.params, &AudioDecoderOptions::default())
-            .map_err(|error| self.context.internal(format!("decoder could not start: {error}")))
+            .map_err(|error| self.context.internal(format!("decoder could not start: {error}")))?;
+        Ok(self.worker(decoder))
     }
 
-    fn return_decoder(&self, decoder: Box<dyn AudioDecoder>) {
-        if let Ok(mut spare) = self.spare_decoders.lock() {
-            spare.push(decoder);
+    fn worker(&self, decoder: Box<dyn AudioDecoder>) -> BatchWorker {
+        BatchWorker {
+            decoder,
+            converter: PcmConverter::new(self.layout),
+        }
+    }
+
+    fn return_worker(&self, worker: BatchWorker) {
+        if let Ok(mut spare) = self.spare_workers.lock() {
+            spare.push(worker);
         }
     }
 
@@ -126,11 +142,11 @@ pub(crate) fn decode_parallel(
         context: context.clone(),
         control,
         stop_after_frame: AtomicU64::new(NO_STOP),
-        spare_decoders: Mutex::new(Vec::new()),
+        spare_workers: Mutex::new(Vec::new()),
     };
     // The decoder made while opening is the first spare.
     if let TrackDecoder::Symphonia(decoder) = std::mem::replace(&mut opened.decoder, TrackDecoder::Released) {
-        shared.return_decoder(decoder);
+        shared.return_worker(shared.worker(decoder));
     }
 
     let batch_packets = batch_size(
@@ -349,19 +365,19 @@ fn decode_batch(batch: Batch<'_>, shared: &JobShared<'_>) -> BatchOutcome {
     if shared.should_stop(batch.first_frame) {
         return BatchOutcome::Stopped;
     }
-    let mut decoder = match shared.take_decoder() {
-        Ok(decoder) => decoder,
+    let mut worker = match shared.take_worker() {
+        Ok(worker) => worker,
         Err(error) => return BatchOutcome::Failed(batch.first_frame, error),
     };
-    let outcome = decode_packets(&batch, decoder.as_mut(), shared);
-    shared.return_decoder(decoder);
+    let outcome = decode_packets(&batch, &mut worker, shared);
+    shared.return_worker(worker);
     outcome
 }
 
-fn decode_packets(batch: &Batch<'_>, decoder: &mut dyn AudioDecoder, shared: &JobShared<'_>) -> BatchOutcome {
+fn decode_packets(batch: &Batch<'_>, worker: &mut BatchWorker, shared: &JobShared<'_>) -> BatchOutcome {
+    let BatchWorker { decoder, converter } = worker;
     let context = &shared.context;
     let channels = shared.channels;
-    let mut converter = PcmConverter::new(shared.layout);
     let mut segments = Vec::with_capacity(batch.packets.len());
     let mut frame = batch.first_frame;
     let mut short_frames = 0;
