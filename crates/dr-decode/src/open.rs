@@ -252,11 +252,13 @@ pub(crate) fn open(input: Input<'_>) -> Result<OpenedTrack<'_>, DecodeError> {
         stream.limit_frames(frames);
     }
 
-    let names = match (codec, channels) {
+    let names = match (&decoder, channels) {
         // One channel is centred, whatever position the container gives it (FLAC says FL).
         (_, 1) => Some(vec!["FC"]),
-        // Opus family 0 defines stereo as left, right (RFC 7845 §5.1.1.1).
-        (Codec::Opus, 2) => Some(vec!["FL", "FR"]),
+        // Opus names its layouts itself: family 0 stereo is left, right (RFC 7845 §5.1.1.1),
+        // family 1 the layouts of §5.1.1.2; other families name none.
+        (TrackDecoder::Opus(stream), 2) => stream.channel_names().or(Some(vec!["FL", "FR"])),
+        (TrackDecoder::Opus(stream), _) => stream.channel_names(),
         _ => params.channels.as_ref().and_then(channel_names),
     };
     let lfe_channel = names.as_ref().and_then(|names| names.iter().position(|n| *n == "LFE"));

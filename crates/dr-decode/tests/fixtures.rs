@@ -37,6 +37,7 @@ const EXPECTED_PROPERTIES: &[(&str, Codec, Option<u32>)] = &[
     ("formats/mka-flac.mka", Codec::Flac, Some(16)),
     ("formats/mp3-cbr192.mp3", Codec::Mp3, None),
     ("formats/opus-96k-31s.opus", Codec::Opus, None),
+    ("formats/opus-5.1-256k.opus", Codec::Opus, None),
     ("formats/vorbis-q5.ogg", Codec::Vorbis, None),
     ("formats/wav-ext-5.1-s16-48k.wav", Codec::Pcm, Some(16)),
     ("formats/wav-f32.wav", Codec::Pcm, Some(32)),
@@ -173,5 +174,33 @@ fn fixture_tags_are_read() {
         assert_eq!(track.info.tags.album.as_deref(), Some("Excerpts B"), "{name}");
         assert_eq!(track.info.tags.track_number, Some(1), "{name}");
         assert!(track.info.bitrate_bps.is_some_and(|bps| bps > 32_000), "{name}");
+    }
+}
+
+#[test]
+fn multichannel_opus_is_named_in_wave_order() {
+    // libopus stores 5.1 in Vorbis order (FL FC FR BL BR LFE); it is handed on, and named,
+    // in WAVE order as the FLAC it was made from (whose per-channel values the reference
+    // comparison above checks, channel by channel, against ffmpeg's 5.1 decode).
+    let opus = common::fixtures_dir().join("formats/opus-5.1-256k.opus");
+    let flac = common::fixtures_dir().join("formats/flac-5.1-24bit-48k.flac");
+    let pool = common::pool(1);
+    let opus = common::measure(&opus, &pool, &DecodeOptions::default());
+    let flac = common::measure(&flac, &pool, &DecodeOptions::default());
+    assert_eq!(
+        opus.info.channel_names.as_deref(),
+        Some(&["FL", "FR", "FC", "LFE", "BL", "BR"][..])
+    );
+    assert_eq!(opus.info.channel_names, flac.info.channel_names);
+    assert_eq!(opus.info.lfe_channel, Some(3));
+    // A lossy copy of the same audio: each channel's RMS within 0.1 dB of the source's.
+    for (index, (o, f)) in opus.result.channels.iter().zip(&flac.result.channels).enumerate() {
+        let db = |x: f64| 20.0 * x.log10();
+        assert!(
+            (db(o.rms) - db(f.rms)).abs() < 0.1,
+            "channel {index}: {} vs {}",
+            db(o.rms),
+            db(f.rms)
+        );
     }
 }
