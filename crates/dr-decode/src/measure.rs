@@ -211,12 +211,9 @@ fn explain_flac_stop(input: Input<'_>, opened: &OpenedTrack<'_>, error: DecodeEr
         DecodeError::Corrupt { at_seconds, .. } => (at_seconds * f64::from(info.sample_rate)).round() as u64,
         _ => return error,
     };
-    let mismatch = match input {
-        Input::Path(path) => {
-            std::fs::File::open(path).and_then(|file| flac_frames::mismatch_at(std::io::BufReader::new(file), at_frame))
-        }
-        Input::Memory { bytes, .. } => flac_frames::mismatch_at(bytes, at_frame),
-    };
+    let mismatch = input
+        .reopen()
+        .and_then(|source| flac_frames::mismatch_at(source, at_frame));
     match mismatch {
         Ok(Some(mismatch)) => DecodeError::StreamChanged {
             path: error.path().to_path_buf(),
@@ -231,10 +228,7 @@ fn explain_flac_stop(input: Input<'_>, opened: &OpenedTrack<'_>, error: DecodeEr
 /// for lossy audio; lossless audio with a hole is corrupt. An unreadable file adds nothing
 /// here (the decode already read it).
 fn ogg_holes(input: Input<'_>, serial: u32, context: &TrackContext) -> Result<Vec<DecodeWarning>, DecodeError> {
-    let damage = match input {
-        Input::Path(path) => std::fs::File::open(path).and_then(|file| ogg_pages::find_damage(file, serial)),
-        Input::Memory { bytes, .. } => ogg_pages::find_damage(bytes, serial),
-    };
+    let damage = input.reopen().and_then(|source| ogg_pages::find_damage(source, serial));
     let holes = damage.map(|damage| damage.holes_after_granule).unwrap_or_default();
     let message = "a damaged Ogg page was skipped: the audio it held is missing";
     if let (Some(&first), true) = (holes.first(), context.codec.is_lossless()) {
@@ -253,10 +247,7 @@ fn ogg_holes(input: Input<'_>, serial: u32, context: &TrackContext) -> Result<Ve
 /// frame header), as warnings. An unreadable file adds nothing here (the decode already
 /// read it).
 fn mpeg_holes(input: Input<'_>, context: &TrackContext) -> Vec<DecodeWarning> {
-    let damage = match input {
-        Input::Path(path) => std::fs::File::open(path).and_then(mpeg_frames::find_damage),
-        Input::Memory { bytes, .. } => mpeg_frames::find_damage(bytes),
-    };
+    let damage = input.reopen().and_then(mpeg_frames::find_damage);
     damage
         .map(|damage| damage.holes_after_frames)
         .unwrap_or_default()

@@ -1,7 +1,7 @@
 //! Opening a track: sniff, probe, pick the audio track, check its parameters, describe it.
 
 use std::fs::File;
-use std::io::{Cursor, Seek, SeekFrom};
+use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use symphonia::core::codecs::audio::well_known::{
@@ -47,6 +47,16 @@ impl Input<'_> {
         }
     }
 
+    /// A fresh reader over the whole input, for the walks over a file's own structure that
+    /// symphonia does not expose (tags, edit lists, box sizes, frame headers). Buffered:
+    /// they read a few bytes at a time.
+    pub(crate) fn reopen(&self) -> std::io::Result<Box<dyn Source + '_>> {
+        match self {
+            Input::Path(path) => Ok(Box::new(BufReader::new(File::open(path)?))),
+            Input::Memory { bytes, .. } => Ok(Box::new(Cursor::new(*bytes))),
+        }
+    }
+
     fn extension(&self) -> Option<String> {
         match self {
             Input::Path(path) => path.extension().map(|e| e.to_string_lossy().to_lowercase()),
@@ -54,6 +64,10 @@ impl Input<'_> {
         }
     }
 }
+
+/// What `Input::reopen` gives: a file or the bytes in memory, from their start.
+pub(crate) trait Source: Read + Seek {}
+impl<T: Read + Seek> Source for T {}
 
 /// The decoder that turns packets into samples.
 pub(crate) enum TrackDecoder {
@@ -235,12 +249,10 @@ pub(crate) fn open(input: Input<'_>) -> Result<OpenedTrack<'_>, DecodeError> {
         && time_base.is_none_or(|tb| tb.numer.get() == 1 && tb.denom.get() == sample_rate);
     // Lossy audio in MP4 plays the edit list's range (gapless): measure that range.
     let gapless = if container == Container::Mp4 && !codec.is_lossless() {
-        match input {
-            Input::Path(file_path) => File::open(file_path)
-                .ok()
-                .and_then(|mut file| read_gapless_trim(&mut file, track.id, sample_rate)),
-            Input::Memory { bytes, .. } => read_gapless_trim(&mut Cursor::new(bytes), track.id, sample_rate),
-        }
+        input
+            .reopen()
+            .ok()
+            .and_then(|mut source| read_gapless_trim(&mut source, track.id, sample_rate))
     } else {
         None
     };
@@ -265,12 +277,12 @@ pub(crate) fn open(input: Input<'_>) -> Result<OpenedTrack<'_>, DecodeError> {
     let mut tags = Tags::default();
     tags.absorb_reader(reader.as_mut(), track.id);
     if container == Container::Wav {
-        tags.absorb_riff_info(match input {
-            Input::Path(file_path) => File::open(file_path)
-                .map(|mut file| read_riff_info(&mut file))
+        tags.absorb_riff_info(
+            input
+                .reopen()
+                .map(|mut source| read_riff_info(&mut source))
                 .unwrap_or_default(),
-            Input::Memory { bytes, .. } => read_riff_info(&mut Cursor::new(bytes)),
-        });
+        );
     }
 
     let info = TrackInfo {
@@ -398,10 +410,7 @@ fn damaged_mp4(input: Input<'_>, container: Container) -> Option<DecodeError> {
     if container != Container::Mp4 {
         return None;
     }
-    let reason = match input {
-        Input::Path(file_path) => File::open(file_path).ok().and_then(|mut file| oversized_box(&mut file)),
-        Input::Memory { bytes, .. } => oversized_box(&mut Cursor::new(bytes)),
-    }?;
+    let reason = oversized_box(&mut input.reopen().ok()?)?;
     Some(DecodeError::Malformed {
         path: input.display_path(),
         format: container.name().to_owned(),
@@ -415,12 +424,7 @@ fn lying_flac_header(input: Input<'_>, container: Container) -> Option<DecodeErr
     if container != Container::Flac {
         return None;
     }
-    let mismatch = match input {
-        Input::Path(file_path) => File::open(file_path)
-            .and_then(|file| mismatch_at(std::io::BufReader::new(file), 0))
-            .ok()?,
-        Input::Memory { bytes, .. } => mismatch_at(bytes, 0).ok()?,
-    }?;
+    let mismatch = input.reopen().and_then(|source| mismatch_at(source, 0)).ok().flatten()?;
     Some(DecodeError::Malformed {
         path: input.display_path(),
         format: container.name().to_owned(),
@@ -433,12 +437,7 @@ fn flac_header_alone(input: Input<'_>, container: Container) -> Option<DecodeErr
     if container != Container::Flac {
         return None;
     }
-    let (expected_frames, sample_rate) = match input {
-        Input::Path(file_path) => File::open(file_path)
-            .and_then(|file| header_without_audio(std::io::BufReader::new(file)))
-            .ok()?,
-        Input::Memory { bytes, .. } => header_without_audio(bytes).ok()?,
-    }?;
+    let (expected_frames, sample_rate) = input.reopen().and_then(header_without_audio).ok().flatten()?;
     Some(DecodeError::Truncated {
         path: input.display_path(),
         decoded_frames: 0,
