@@ -424,7 +424,11 @@ fn lying_flac_header(input: Input<'_>, container: Container) -> Option<DecodeErr
     if container != Container::Flac {
         return None;
     }
-    let mismatch = input.reopen().and_then(|source| mismatch_at(source, 0)).ok().flatten()?;
+    let mismatch = input
+        .reopen()
+        .and_then(|source| mismatch_at(source, 0))
+        .ok()
+        .flatten()?;
     Some(DecodeError::Malformed {
         path: input.display_path(),
         format: container.name().to_owned(),

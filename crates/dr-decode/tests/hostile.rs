@@ -35,7 +35,9 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{direct_measurement, flac_bytes_and_frame_offsets, pool, signal, wav_bytes, write, FlacSpec};
+use common::{
+    crc16, crc8, direct_measurement, flac_bytes_and_frame_offsets, pool, signal, wav_bytes, write, BitWriter, FlacSpec,
+};
 use dr_decode::{Control, DecodeError, DecodeOptions, ErrorKind, MeasuredTrack};
 
 /// Far beyond what any of these small files takes, even in a debug build on a busy
@@ -430,7 +432,7 @@ fn flac_frame(index: usize, block: &[i32], channels: usize, rate_code: u8, bits_
     frame.put(0, 1);
     frame.put(index as u64, 8); // frame number, one byte below 128
     frame.put((block.len() / channels) as u64 - 1, 16);
-    let header = frame.bytes.clone();
+    let header = frame.bytes_so_far();
     frame.put(u64::from(crc8(&header)), 8);
     for channel in 0..channels {
         frame.put(0b0000_0010, 8); // padding, VERBATIM, no wasted bits
@@ -442,57 +444,6 @@ fn flac_frame(index: usize, block: &[i32], channels: usize, rate_code: u8, bits_
     let crc = crc16(&bytes);
     bytes.extend_from_slice(&crc.to_be_bytes());
     bytes
-}
-
-#[derive(Default)]
-struct BitWriter {
-    bytes: Vec<u8>,
-    current: u8,
-    used: u32,
-}
-
-impl BitWriter {
-    fn put(&mut self, value: u64, bits: u32) {
-        for shift in (0..bits).rev() {
-            self.current = (self.current << 1) | ((value >> shift) & 1) as u8;
-            self.used += 1;
-            if self.used == 8 {
-                self.bytes.push(self.current);
-                (self.current, self.used) = (0, 0);
-            }
-        }
-    }
-
-    fn finish(mut self) -> Vec<u8> {
-        if self.used > 0 {
-            self.put(0, 8 - self.used);
-        }
-        self.bytes
-    }
-}
-
-fn crc8(bytes: &[u8]) -> u8 {
-    bytes.iter().fold(0u8, |mut crc, &byte| {
-        crc ^= byte;
-        for _ in 0..8 {
-            crc = if crc & 0x80 != 0 { (crc << 1) ^ 0x07 } else { crc << 1 };
-        }
-        crc
-    })
-}
-
-fn crc16(bytes: &[u8]) -> u16 {
-    bytes.iter().fold(0u16, |mut crc, &byte| {
-        crc ^= u16::from(byte) << 8;
-        for _ in 0..8 {
-            crc = if crc & 0x8000 != 0 {
-                (crc << 1) ^ 0x8005
-            } else {
-                crc << 1
-            };
-        }
-        crc
-    })
 }
 
 // ---------------------------------------------------------------------------------------

@@ -181,15 +181,16 @@ pub fn flac_bytes_and_frame_offsets(samples: &[i32], spec: &FlacSpec) -> (Vec<u8
     (out, offsets)
 }
 
+/// Writes values of any bit width, most significant bit first (FLAC's bit order).
 #[derive(Default)]
-struct BitWriter {
+pub struct BitWriter {
     bytes: Vec<u8>,
     current: u64,
     used: u32,
 }
 
 impl BitWriter {
-    fn put(&mut self, value: u64, bits: u32) {
+    pub fn put(&mut self, value: u64, bits: u32) {
         for shift in (0..bits).rev() {
             self.current = (self.current << 1) | ((value >> shift) & 1);
             self.used += 1;
@@ -201,12 +202,12 @@ impl BitWriter {
         }
     }
 
-    fn bytes_so_far(&self) -> Vec<u8> {
+    pub fn bytes_so_far(&self) -> Vec<u8> {
         assert_eq!(self.used, 0, "header ends on a byte boundary");
         self.bytes.clone()
     }
 
-    fn finish(mut self) -> Vec<u8> {
+    pub fn finish(mut self) -> Vec<u8> {
         if self.used > 0 {
             let pad = 8 - self.used;
             self.put(0, pad);
@@ -238,7 +239,8 @@ fn utf8_number(value: u64) -> Vec<u8> {
     bytes
 }
 
-fn crc8(bytes: &[u8]) -> u8 {
+/// FLAC's frame header CRC-8 (polynomial 0x07).
+pub fn crc8(bytes: &[u8]) -> u8 {
     let mut crc = 0u8;
     for &byte in bytes {
         crc ^= byte;
@@ -249,7 +251,8 @@ fn crc8(bytes: &[u8]) -> u8 {
     crc
 }
 
-fn crc16(bytes: &[u8]) -> u16 {
+/// FLAC's frame CRC-16 (polynomial 0x8005).
+pub fn crc16(bytes: &[u8]) -> u16 {
     let mut crc = 0u16;
     for &byte in bytes {
         crc ^= u16::from(byte) << 8;
