@@ -21,6 +21,8 @@ use dr_core::{Analyzer, Error, Geometry, Options, Segment, TrackResult};
 
 #[path = "reader.rs"]
 mod reader;
+#[path = "result_bits.rs"]
+mod result_bits;
 use reader::Reader;
 
 /// Sample rates: 1 Hz has 3-frame windows, 100 Hz 300-frame ones.
@@ -264,37 +266,10 @@ impl Case {
     }
 }
 
-/// Every field of a result, floats as bits: equal fingerprints are bit-identical results.
-fn fingerprint(t: &TrackResult) -> Vec<u64> {
-    let mut out = vec![
-        u64::from(t.sample_rate),
-        t.frames,
-        t.windows,
-        t.channels.len() as u64,
-        t.precise_dr.map_or(u64::MAX, f64::to_bits),
-        t.official_dr.map_or(u64::MAX, |d| d as u32 as u64),
-        t.excluded_channel.map_or(u64::MAX, |c| c as u64),
-        t.nonfinite_samples,
-    ];
-    for c in &t.channels {
-        out.extend([
-            c.dr.to_bits(),
-            c.peak_selected.to_bits(),
-            c.peak_first.to_bits(),
-            c.peak_second.to_bits(),
-            c.rms20.to_bits(),
-            c.peak.to_bits(),
-            c.rms.to_bits(),
-            u64::from(c.silent),
-        ]);
-    }
-    out
-}
-
 #[track_caller]
 fn assert_same(what: &str, got: &Result<TrackResult, Error>, want: &Result<TrackResult, Error>) {
     let same = match (got, want) {
-        (Ok(g), Ok(w)) => fingerprint(g) == fingerprint(w),
+        (Ok(g), Ok(w)) => result_bits::fingerprint(g) == result_bits::fingerprint(w),
         (Err(g), Err(w)) => g == w,
         _ => false,
     };

@@ -18,6 +18,9 @@
 //! folder, the first input reaching each place is saved there (a reproducer to report
 //! upstream). The input then only has to end in `ErrorKind::Internal` or a result.
 
+#[path = "result_bits.rs"]
+mod result_bits;
+
 use std::sync::{Mutex, Once, OnceLock};
 
 use dr_decode::{Control, DecodeError, DecodeOptions, ErrorKind, MeasuredTrack};
@@ -126,32 +129,6 @@ pub fn measure(data: &[u8]) -> Option<Result<MeasuredTrack, DecodeError>> {
     ))
 }
 
-/// Every field of a result, floats as bits.
-fn fingerprint(t: &dr_core::TrackResult) -> Vec<u64> {
-    let mut out = vec![
-        u64::from(t.sample_rate),
-        t.frames,
-        t.windows,
-        t.channels.len() as u64,
-        t.precise_dr.map_or(u64::MAX, f64::to_bits),
-        t.excluded_channel.map_or(u64::MAX, |c| c as u64),
-        t.nonfinite_samples,
-    ];
-    for c in &t.channels {
-        out.extend([
-            c.dr.to_bits(),
-            c.peak_selected.to_bits(),
-            c.peak_first.to_bits(),
-            c.peak_second.to_bits(),
-            c.rms20.to_bits(),
-            c.peak.to_bits(),
-            c.rms.to_bits(),
-            u64::from(c.silent),
-        ]);
-    }
-    out
-}
-
 fn check_outcome(outcome: &Result<MeasuredTrack, DecodeError>, third_party: bool) {
     match outcome {
         Ok(track) => {
@@ -205,8 +182,8 @@ pub fn run(data: &[u8]) {
     match (&parallel, &sequential) {
         (Ok(p), Ok(s)) => {
             assert_eq!(
-                fingerprint(&p.result),
-                fingerprint(&s.result),
+                result_bits::fingerprint(&p.result),
+                result_bits::fingerprint(&s.result),
                 "parallel and sequential decoding differ:\n{:?}\n{:?}",
                 p.result,
                 s.result
