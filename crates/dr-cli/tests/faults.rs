@@ -51,17 +51,32 @@ fn permissions_are_ignored(dir: &Path) -> bool {
     ignored
 }
 
-/// A 16-bit stereo WAV of `seconds` of a tone whose loudness changes each second.
-fn wav(seconds: u32) -> Vec<u8> {
-    let frames = 44_100 * seconds;
+/// The 44-byte header of a stereo 44.1 kHz WAV of `frames` frames: format tag 1 (integer
+/// PCM) or 3 (IEEE float), `bits` per sample.
+fn stereo_wav_header(format_tag: u16, bits: u16, frames: u32) -> Vec<u8> {
+    let frame_bytes = 2 * u32::from(bits / 8);
     let mut bytes = b"RIFF".to_vec();
-    bytes.extend_from_slice(&(36 + frames * 4).to_le_bytes());
+    bytes.extend_from_slice(&(36 + frames * frame_bytes).to_le_bytes());
     bytes.extend_from_slice(b"WAVEfmt ");
-    for field in [16u32, 0x0002_0001, 44_100, 44_100 * 4, 0x0010_0004] {
+    bytes.extend_from_slice(&16u32.to_le_bytes());
+    for field in [format_tag, 2] {
+        bytes.extend_from_slice(&field.to_le_bytes());
+    }
+    for field in [44_100, 44_100 * frame_bytes] {
+        bytes.extend_from_slice(&field.to_le_bytes());
+    }
+    for field in [frame_bytes as u16, bits] {
         bytes.extend_from_slice(&field.to_le_bytes());
     }
     bytes.extend_from_slice(b"data");
-    bytes.extend_from_slice(&(frames * 4).to_le_bytes());
+    bytes.extend_from_slice(&(frames * frame_bytes).to_le_bytes());
+    bytes
+}
+
+/// A 16-bit stereo WAV of `seconds` of a tone whose loudness changes each second.
+fn wav(seconds: u32) -> Vec<u8> {
+    let frames = 44_100 * seconds;
+    let mut bytes = stereo_wav_header(1, 16, frames);
     bytes.reserve(frames as usize * 4);
     for frame in 0..frames {
         let level = f64::from(1 + frame / 44_100 % 7) / 8.0;
@@ -341,14 +356,7 @@ fn non_finite_samples_are_measured_with_a_warning() {
     let root = dir.path();
     // A float WAV (format 3): a loud and a quiet second, then NaN, +inf and -inf samples.
     let frames: u32 = 44_100 * 2;
-    let mut bytes = b"RIFF".to_vec();
-    bytes.extend_from_slice(&(36 + frames * 8).to_le_bytes());
-    bytes.extend_from_slice(b"WAVEfmt ");
-    for field in [16u32, 0x0002_0003, 44_100, 44_100 * 8, 0x0020_0008] {
-        bytes.extend_from_slice(&field.to_le_bytes());
-    }
-    bytes.extend_from_slice(b"data");
-    bytes.extend_from_slice(&(frames * 8).to_le_bytes());
+    let mut bytes = stereo_wav_header(3, 32, frames);
     for frame in 0..frames {
         let level = if frame < 44_100 { 0.5 } else { 0.05 };
         let value = match frame {
