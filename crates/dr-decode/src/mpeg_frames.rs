@@ -106,14 +106,9 @@ fn frame_of(data: &[u8], kind: StreamKind) -> Option<Frame> {
     frame_header(data).filter(|frame| frame.kind == kind)
 }
 
-/// Tags that may follow the audio or sit between two streams.
-fn tag_len(data: &[u8]) -> Option<u64> {
-    if let Some(len) = id3v2_len(data) {
-        return Some(len);
-    }
-    let trailer = data.starts_with(b"TAG") || data.starts_with(b"APETAGEX") || data.starts_with(b"LYRICSBEGIN");
-    // A trailer ends the audio: what follows it is not walked.
-    trailer.then_some(u64::MAX)
+/// A tag that follows the audio (ID3v1, APEv2, Lyrics3): what comes after it is not walked.
+fn is_trailing_tag(data: &[u8]) -> bool {
+    data.starts_with(b"TAG") || data.starts_with(b"APETAGEX") || data.starts_with(b"LYRICSBEGIN")
 }
 
 /// Walks the MPEG audio frames of `reader` (the whole file) and reports the holes.
@@ -153,13 +148,12 @@ pub(crate) fn find_damage<R: Read>(reader: R) -> io::Result<MpegDamage> {
             window.consume(frame.bytes);
             continue;
         }
-        match tag_len(data) {
-            Some(u64::MAX) => break,
-            Some(len) => {
-                window.skip(len)?;
-                continue;
-            }
-            None => {}
+        if let Some(len) = id3v2_len(data) {
+            window.skip(len)?; // a tag between two streams (concatenated files)
+            continue;
+        }
+        if is_trailing_tag(data) {
+            break;
         }
         // The chain breaks here. Audio is lost only if more frames follow: find the next
         // place where two frames of the stream's kind chain (one alone could be a false

@@ -269,7 +269,6 @@ pub(crate) fn open(input: Input<'_>) -> Result<OpenedTrack<'_>, DecodeError> {
         (_, 1) => Some(vec!["FC"]),
         // Opus names its layouts itself: family 0 stereo is left, right (RFC 7845 §5.1.1.1),
         // family 1 the layouts of §5.1.1.2; other families name none.
-        (TrackDecoder::Opus(stream), 2) => stream.channel_names().or(Some(vec!["FL", "FR"])),
         (TrackDecoder::Opus(stream), _) => stream.channel_names(),
         _ => params.channels.as_ref().and_then(channel_names),
     };

@@ -174,13 +174,16 @@ impl OpusStream {
                 .set_gain(i32::from(gain))
                 .map_err(|error| format!("Opus output gain {gain} refused: {error}"))?;
         }
-        let (reorder, names) = match (family, channels) {
-            (1, 1..=8) => (
-                Some(FAMILY_1_TO_WAVE[channels - 1])
-                    .filter(|order| channels >= 3 && order.iter().enumerate().any(|(i, &c)| i != c)),
-                Some(FAMILY_1_NAMES[channels - 1]),
-            ),
-            _ => (None, None),
+        // Family 0 (mono, stereo) names its channels as family 1 does for 1 and 2.
+        let names = match (family, channels) {
+            (0, 1..=2) | (1, 1..=8) => Some(FAMILY_1_NAMES[channels - 1]),
+            _ => None,
+        };
+        let reorder = match (family, channels) {
+            (1, 1..=8) => {
+                Some(FAMILY_1_TO_WAVE[channels - 1]).filter(|order| order.iter().enumerate().any(|(i, &c)| i != c))
+            }
+            _ => None,
         };
         Ok(OpusStream {
             decoder,
@@ -203,7 +206,7 @@ impl OpusStream {
         self.channels
     }
 
-    /// The speaker names of a family 1 layout (in the order the audio is handed on).
+    /// The speaker names of a family 0 or 1 layout (in the order the audio is handed on).
     pub(crate) fn channel_names(&self) -> Option<Vec<&'static str>> {
         self.names.map(<[&str]>::to_vec)
     }
