@@ -787,13 +787,8 @@ static bool has_line(const std::string& text, const std::string& line) {
     return false;
 }
 
-// The whitespace-separated words of the first line that contains `needle`.
-static std::vector<std::string> words_of_line(const std::string& text, const std::string& needle) {
-    const size_t hit = text.find(needle);
-    if (hit == std::string::npos) return {};
-    const size_t start = text.rfind('\n', hit) == std::string::npos ? 0 : text.rfind('\n', hit) + 1;
-    const size_t end = text.find('\n', hit);
-    const std::string line = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+// The space-separated words of `line`.
+static std::vector<std::string> split_words(const std::string& line) {
     std::vector<std::string> words;
     size_t i = 0;
     while (i < line.size()) {
@@ -804,6 +799,15 @@ static std::vector<std::string> words_of_line(const std::string& text, const std
         i = j;
     }
     return words;
+}
+
+// The whitespace-separated words of the first line that contains `needle`.
+static std::vector<std::string> words_of_line(const std::string& text, const std::string& needle) {
+    const size_t hit = text.find(needle);
+    if (hit == std::string::npos) return {};
+    const size_t start = text.rfind('\n', hit) == std::string::npos ? 0 : text.rfind('\n', hit) + 1;
+    const size_t end = text.find('\n', hit);
+    return split_words(text.substr(start, end == std::string::npos ? std::string::npos : end - start));
 }
 
 static std::string without_whitespace(const std::string& s) {
@@ -1529,19 +1533,6 @@ struct CliRun {
     std::vector<CliTrack> tracks;
     std::vector<CliSection> sections;
 };
-
-static std::vector<std::string> split_words(const std::string& line) {
-    std::vector<std::string> words;
-    size_t i = 0;
-    while (i < line.size()) {
-        while (i < line.size() && line[i] == ' ') ++i;
-        size_t j = i;
-        while (j < line.size() && line[j] != ' ') ++j;
-        if (j > i) words.push_back(line.substr(i, j - i));
-        i = j;
-    }
-    return words;
-}
 
 // strtod: correctly rounded, and it reads "nan", "inf" and "-inf" (iostreams do not).
 static bool parse_double(const std::string& word, double& out) {
