@@ -5,19 +5,21 @@ use crate::kernel::{
     float_run_interleaved, float_run_planar, int_run_interleaved, int_run_planar, max_int_run_frames, FloatSample,
     IntSample, WindowAcc, LANE_FRAMES,
 };
-use crate::result::{ChannelResult, TrackResult};
+use crate::result::{ChannelResult, ChannelWeighting, TrackResult};
 use crate::segment::{int_limit, planar_frames, Geometry, Segment};
 use crate::spec::{
-    histogram_bin, loudest_count, BIN_SQUARE_TO_POWER, HISTOGRAM_BINS, MAX_CHANNELS, MIN_TAIL_FRAMES, RMS_FACTOR,
-    SILENCE_THRESHOLD,
+    bin_power, centi_db_key, dr_db, histogram_bin, loudest_target, EMPTY_PEAK_KEY, HISTOGRAM_BINS, MAX_CHANNELS,
+    RMS_FACTOR,
 };
 
-/// Measurement options.
+/// Measurement options; the default is DR Meter's default.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Options {
     /// A channel (by index) measured and reported but left out of the track's mean,
-    /// e.g. the LFE channel of a layout that names one (§6).
+    /// e.g. the LFE channel of a layout that names one (our option, §6).
     pub excluded_channel: Option<usize>,
+    /// How channel DRs make the track's (§6).
+    pub channel_weighting: ChannelWeighting,
 }
 
 /// The streaming DR analyser of one track.
@@ -30,7 +32,7 @@ pub struct Analyzer {
     geometry: Geometry,
     options: Options,
     kind: Option<SampleKind>,
-    tracks: Vec<ChannelTrack>,
+    states: Vec<ChannelState>,
     /// The window in progress (in-order feeding).
     window: Vec<WindowAcc>,
     frame_in_window: u64,
@@ -41,23 +43,19 @@ pub struct Analyzer {
     carry_float: [f64; MAX_CHANNELS],
     carry_int: [i32; MAX_CHANNELS],
     carry_len: usize,
-    /// Segment feeding: windows not yet complete, and the frame ranges merged so far
-    /// (start -> end, disjoint, adjacent ones joined). Both stay as small as the number
-    /// of segments in flight.
-    pending: BTreeMap<u64, Vec<(u128, u32)>>,
-    pending_frames: BTreeMap<u64, u64>,
+    /// Segment feeding: windows not yet taken in (incomplete, or complete but waiting for
+    /// an earlier one: windows are taken in window order, never in completion order), and
+    /// the frame ranges merged so far (start -> end, disjoint, adjacent ones joined). Both
+    /// stay as small as the number of segments in flight.
+    pending: BTreeMap<u64, PendingWindow>,
+    next_window: u64,
     covered: BTreeMap<u64, u64>,
 }
 
-/// One channel's whole-track state.
-struct ChannelTrack {
-    histogram: Box<[u32]>,
-    peak_first: f64,
-    peak_second: f64,
-    float_sum: CompensatedSum,
-    float_peak: f64,
-    int_sum: u128,
-    int_peak: u32,
+/// A window being assembled from segments: frames so far, per channel exact Σv² and max|v|.
+struct PendingWindow {
+    frames: u64,
+    channels: Vec<(u128, u32)>,
 }
 
 impl Analyzer {
@@ -74,7 +72,7 @@ impl Analyzer {
             geometry,
             options,
             kind: None,
-            tracks: (0..channels).map(|_| ChannelTrack::new()).collect(),
+            states: (0..channels).map(|_| ChannelState::new()).collect(),
             window: vec![WindowAcc::default(); channels],
             frame_in_window: 0,
             frames: 0,
@@ -84,7 +82,7 @@ impl Analyzer {
             carry_int: [0; MAX_CHANNELS],
             carry_len: 0,
             pending: BTreeMap::new(),
-            pending_frames: BTreeMap::new(),
+            next_window: 0,
             covered: BTreeMap::new(),
         })
     }
@@ -145,24 +143,19 @@ impl Analyzer {
             return Ok(());
         }
         self.cover(segment.start, segment.start + segment.frames)?;
-        let window_frames = self.geometry.window_frames();
         for part in segment.windows {
-            let frames = self.pending_frames.entry(part.index).or_insert(0);
-            *frames += part.frames;
-            let complete = *frames == window_frames;
-            let sums = self
-                .pending
-                .entry(part.index)
-                .or_insert_with(|| vec![(0, 0); part.channels.len()]);
-            for (sum, (part_sum, part_peak)) in sums.iter_mut().zip(part.channels) {
+            let pending = self.pending.entry(part.index).or_insert_with(|| PendingWindow {
+                frames: 0,
+                channels: vec![(0, 0); part.channels.len()],
+            });
+            pending.frames += part.frames;
+            for (sum, (part_sum, part_peak)) in pending.channels.iter_mut().zip(part.channels) {
                 sum.0 += part_sum;
                 sum.1 = sum.1.max(part_peak);
             }
-            if complete {
-                self.close_pending(part.index, window_frames, segment.bits);
-            }
         }
         self.frames += segment.frames;
+        self.take_ready_windows(segment.bits);
         Ok(())
     }
 
@@ -179,21 +172,14 @@ impl Analyzer {
             _ if self.frame_in_window > 0 => self.close_window(self.frame_in_window),
             _ => {}
         }
-        let bits = match self.kind {
-            Some(SampleKind::Integer { bits } | SampleKind::Segments { bits }) => Some(bits),
-            _ => None,
-        };
-        let channels = self
-            .tracks
-            .iter()
-            .map(|t| t.result(self.frames, self.windows, bits))
-            .collect();
+        let channels = self.states.iter().map(|c| c.result(self.windows)).collect();
         Ok(TrackResult::new(
             self.geometry.sample_rate(),
             self.frames,
             self.windows,
             channels,
             self.options.excluded_channel,
+            self.options.channel_weighting,
             self.nonfinite,
         ))
     }
@@ -312,29 +298,34 @@ impl Analyzer {
 
     /// Closes the in-order window of `frames` frames.
     fn close_window(&mut self, frames: u64) {
-        let counted = frames >= MIN_TAIL_FRAMES;
-        for (track, acc) in self.tracks.iter_mut().zip(&mut self.window) {
+        for (state, acc) in self.states.iter_mut().zip(&mut self.window) {
             match self.kind {
-                Some(SampleKind::Integer { bits }) => {
-                    track.add_int_window(acc.int_sum, acc.int_peak, bits, frames, counted)
-                }
-                _ => track.add_float_window(acc.lane_sum(), acc.peak, frames, counted),
+                Some(SampleKind::Integer { bits }) => state.add_int_window(acc.int_sum, acc.int_peak, bits, frames),
+                _ => state.add_window(acc.lane_sum(), acc.peak, frames),
             }
             *acc = WindowAcc::default();
         }
-        self.windows += u64::from(counted);
+        self.windows += 1;
     }
 
-    fn close_pending(&mut self, index: u64, frames: u64, bits: u32) {
-        self.pending_frames.remove(&index);
-        let Some(sums) = self.pending.remove(&index) else {
-            return;
-        };
-        let counted = frames >= MIN_TAIL_FRAMES;
-        for (track, (sum, peak)) in self.tracks.iter_mut().zip(sums) {
-            track.add_int_window(sum, peak, bits, frames, counted);
+    /// Takes in, in window order, every complete window that follows the last one taken.
+    fn take_ready_windows(&mut self, bits: u32) {
+        let window_frames = self.geometry.window_frames();
+        while let Some(entry) = self.pending.first_entry() {
+            if *entry.key() != self.next_window || entry.get().frames != window_frames {
+                break;
+            }
+            let window = entry.remove();
+            self.take_pending(window, bits);
         }
-        self.windows += u64::from(counted);
+    }
+
+    fn take_pending(&mut self, window: PendingWindow, bits: u32) {
+        for (state, (sum, peak)) in self.states.iter_mut().zip(window.channels) {
+            state.add_int_window(sum, peak, bits, window.frames);
+        }
+        self.windows += 1;
+        self.next_window += 1;
     }
 
     /// Records `[start, end)` as merged; an overlap with earlier segments is an error.
@@ -371,154 +362,143 @@ impl Analyzer {
             }
             expected = end;
         }
+        self.take_ready_windows(bits);
+        // §1: what is left can only be the tail, a window of its own however short.
         let window_frames = self.geometry.window_frames();
         let (tail_index, tail_frames) = (self.frames / window_frames, self.frames % window_frames);
-        let open: Vec<(u64, u64)> = self.pending_frames.iter().map(|(&i, &f)| (i, f)).collect();
-        for (index, frames) in open {
-            if (index, frames) != (tail_index, tail_frames) {
+        if let Some((index, tail)) = self.pending.pop_first() {
+            if (index, tail.frames) != (tail_index, tail_frames) || !self.pending.is_empty() {
                 let start = index * window_frames;
                 return Err(Error::MissingFrames {
                     start,
                     end: start + window_frames,
                 });
             }
-            self.close_pending(index, frames, bits);
+            self.take_pending(tail, bits);
         }
         Ok(())
     }
 }
 
 /// 2^-(bits-1): integer sample to full-scale float.
-fn peak_scale(bits: u32) -> f64 {
+fn sample_scale(bits: u32) -> f64 {
     1.0 / (1u64 << (bits - 1)) as f64
 }
 
-impl ChannelTrack {
+/// §2: a window's peak in one of the two ranked slots.
+#[derive(Debug, Clone, Copy)]
+struct RankedPeak {
+    amplitude: f64,
+    key: i32,
+}
+
+const EMPTY_SLOT: RankedPeak = RankedPeak {
+    amplitude: 0.0,
+    key: EMPTY_PEAK_KEY,
+};
+
+/// One channel's whole-track state: constant in size (§2).
+struct ChannelState {
+    histogram: Box<[u32]>,
+    primary: RankedPeak,
+    secondary: RankedPeak,
+    /// §5: Σ rms² over the windows, added in window order.
+    rms2_sum: f64,
+}
+
+impl ChannelState {
     fn new() -> Self {
-        ChannelTrack {
+        ChannelState {
             histogram: vec![0; HISTOGRAM_BINS].into_boxed_slice(),
-            peak_first: 0.0,
-            peak_second: 0.0,
-            float_sum: CompensatedSum::default(),
-            float_peak: 0.0,
-            int_sum: 0,
-            int_peak: 0,
+            primary: EMPTY_SLOT,
+            secondary: EMPTY_SLOT,
+            rms2_sum: 0.0,
         }
     }
 
-    fn add_float_window(&mut self, sum: f64, peak: f64, frames: u64, counted: bool) {
-        self.float_sum.add(sum);
-        self.float_peak = self.float_peak.max(peak);
-        if counted {
-            self.record_window(sum, peak, frames);
-        }
+    fn add_int_window(&mut self, sum: u128, peak: u32, bits: u32, frames: u64) {
+        let scale = sample_scale(bits);
+        // Scaling by powers of two is exact: one rounding, in `as f64`.
+        self.add_window(sum as f64 * (scale * scale), f64::from(peak) * scale, frames);
     }
 
-    fn add_int_window(&mut self, sum: u128, peak: u32, bits: u32, frames: u64, counted: bool) {
-        self.int_sum += sum;
-        self.int_peak = self.int_peak.max(peak);
-        if counted {
-            let scale = peak_scale(bits);
-            // Scaling by powers of two is exact: one rounding, in `as f64`.
-            self.record_window(sum as f64 * (scale * scale), f64::from(peak) * scale, frames);
-        }
-    }
-
-    /// §2-§4: one window's RMS into the histogram, its peak into the top two.
-    fn record_window(&mut self, sum: f64, peak: f64, frames: u64) {
-        let rms = (RMS_FACTOR * sum / frames as f64).sqrt();
-        if let Some(bin) = histogram_bin(rms) {
+    /// §2: one window (in window order): its rms² into the sum, its RMS key into the
+    /// histogram, its peak into the ranking (strict comparisons: on equal keys the
+    /// earlier window keeps its place).
+    fn add_window(&mut self, sum: f64, peak: f64, frames: u64) {
+        let rms2 = RMS_FACTOR * sum / frames as f64;
+        self.rms2_sum += rms2;
+        let rms = rms2.sqrt();
+        if rms != 0.0 {
+            let bin = histogram_bin(rms);
             self.histogram[bin] = self.histogram[bin].saturating_add(1);
         }
-        // Equal peaks count twice: a second window with the top peak makes it p2 too.
-        if peak > self.peak_first {
-            self.peak_second = self.peak_first;
-            self.peak_first = peak;
-        } else if peak > self.peak_second {
-            self.peak_second = peak;
+        if peak > 0.0 {
+            let ranked = RankedPeak {
+                amplitude: peak,
+                key: centi_db_key(peak),
+            };
+            if ranked.key > self.primary.key {
+                self.secondary = self.primary;
+                self.primary = ranked;
+            } else if ranked.key > self.secondary.key {
+                self.secondary = ranked;
+            }
         }
     }
 
-    /// §3: RMS of the loudest 20 % of windows.
-    fn rms20(&self) -> f64 {
-        let counted: u64 = self.histogram.iter().map(|&c| u64::from(c)).sum();
-        let k = loudest_count(counted);
-        let mut remaining = k;
-        let mut sum = 0.0;
+    /// §3: the loud RMS from the histogram: whole bins from the top until `target` windows
+    /// are taken; `None` when no window entered the histogram.
+    fn loud_rms(&self, windows: u64) -> Option<f64> {
+        let target = loudest_target(windows);
+        let (mut taken, mut power) = (0u64, 0.0f64);
         for (bin, &count) in self.histogram.iter().enumerate().rev() {
-            if remaining == 0 {
+            if count == 0 {
+                continue;
+            }
+            taken += u64::from(count);
+            power += f64::from(count) * bin_power(bin);
+            if taken >= target {
                 break;
             }
-            let take = u64::from(count).min(remaining);
-            sum += (u128::from(take) * (bin * bin) as u128) as f64 * BIN_SQUARE_TO_POWER;
-            remaining -= take;
         }
-        (sum / k as f64).sqrt()
+        (taken > 0).then(|| (power / taken as f64).sqrt())
     }
 
-    fn result(&self, frames: u64, windows: u64, bits: Option<u32>) -> ChannelResult {
-        let (int_square, int_peak) = match bits {
-            Some(bits) => {
-                let scale = peak_scale(bits);
-                (self.int_sum as f64 * (scale * scale), f64::from(self.int_peak) * scale)
+    /// §4-§5: the channel's published values.
+    fn result(&self, windows: u64) -> ChannelResult {
+        let loud_rms = self.loud_rms(windows).unwrap_or(0.0);
+        let selected = if self.secondary.amplitude > 0.0 {
+            self.secondary.amplitude
+        } else {
+            self.primary.amplitude
+        };
+        let measurable = selected > 0.0 && loud_rms != 0.0;
+        let (dr, dr_peak) = if !measurable {
+            (0.0, 0.0)
+        } else {
+            match dr_db(loud_rms, selected) {
+                dr if dr >= 0.0 => (dr, selected),
+                // §4: a negative DR falls back to the primary peak, clamped at 0.
+                _ => (dr_db(loud_rms, self.primary.amplitude).max(0.0), self.primary.amplitude),
             }
-            None => (0.0, 0.0),
         };
-        let total_square = self.float_sum.value() + int_square;
-        let rms = if frames > 0 {
-            (RMS_FACTOR * total_square / frames as f64).sqrt()
-        } else {
-            0.0
-        };
-        let peak_second = if windows == 1 {
-            self.peak_first
-        } else {
-            self.peak_second
-        };
-        let peak_selected = if peak_second > 0.0 {
-            peak_second
-        } else {
-            self.peak_first
-        };
-        let rms20 = self.rms20();
-        let dr = if peak_selected > 0.0 && rms20 > 0.0 {
-            20.0 * (peak_selected / rms20).log10()
+        let rms = if windows > 0 {
+            (self.rms2_sum / windows as f64).sqrt()
         } else {
             0.0
         };
         ChannelResult {
-            dr,
-            peak_selected,
-            peak_first: self.peak_first,
-            peak_second,
-            rms20,
-            peak: self.float_peak.max(int_peak),
-            rms,
-            silent: peak_selected <= SILENCE_THRESHOLD || rms20 <= SILENCE_THRESHOLD,
+            dr: dr as f32,
+            dr_unrounded: dr,
+            rms: rms as f32,
+            rms_unrounded: rms,
+            peak: self.primary.amplitude as f32,
+            dr_peak,
+            loud_rms,
+            windows,
+            silent: !measurable,
         }
-    }
-}
-
-/// Neumaier-compensated f64 sum: the whole-track Σx² of float input stays accurate over
-/// hours, and (added in window order) deterministic.
-#[derive(Debug, Default, Clone, Copy)]
-struct CompensatedSum {
-    sum: f64,
-    compensation: f64,
-}
-
-impl CompensatedSum {
-    fn add(&mut self, x: f64) {
-        let t = self.sum + x;
-        self.compensation += if self.sum.abs() >= x.abs() {
-            (self.sum - t) + x
-        } else {
-            (x - t) + self.sum
-        };
-        self.sum = t;
-    }
-    fn value(&self) -> f64 {
-        self.sum + self.compensation
     }
 }
 

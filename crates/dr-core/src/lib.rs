@@ -8,11 +8,13 @@
 //!     analyzer.add_interleaved_f32(chunk).unwrap();
 //! }
 //! let track = analyzer.finish().unwrap();
-//! assert_eq!(track.official_dr, Some(-3)); // peak 0.5, window RMS sqrt(2·0.25)
+//! // Peak 0.5; every window's RMS is sqrt(2·0.25) = 0.7071 (key -301): the loud RMS is
+//! // the bin centre 10^(-3.01/20), above the peak, so the DR clamps at 0.
+//! assert_eq!(track.official_dr, 0);
 //! ```
 //!
-//! The rules and constants are those of `shared/docs/ALGORITHM.md`; each constant is in
-//! [`spec`].
+//! The rules and constants are those of the project's `docs/ALGORITHM.md`; each constant
+//! and elementary rule is in [`spec`].
 
 mod analyzer;
 mod error;
@@ -23,6 +25,6 @@ pub mod spec;
 
 pub use analyzer::{Analyzer, Options};
 pub use error::{Error, Result, SampleKind};
-pub use result::{album, db_or_none, AlbumResult, ChannelResult, TrackResult};
+pub use result::{album, AlbumResult, AlbumWeighting, ChannelResult, ChannelWeighting, TrackResult};
 pub use segment::{Geometry, Segment};
-pub use spec::{official_dr, to_db, window_frames, MAX_CHANNELS};
+pub use spec::{official_dr, published_db, to_db, window_frames, MAX_CHANNELS};

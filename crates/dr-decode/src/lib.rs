@@ -17,7 +17,7 @@
 //!     dr_decode::Control::new(),
 //! );
 //! match track {
-//!     Ok(track) => println!("{}: DR{:?}", track.info.path.display(), track.result.official_dr),
+//!     Ok(track) => println!("{}: DR{}", track.info.path.display(), track.result.official_dr),
 //!     Err(error) => eprintln!("Failed: {error}"),
 //! }
 //! ```

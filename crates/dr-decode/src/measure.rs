@@ -159,7 +159,10 @@ fn measure_track(
     } else {
         None
     };
-    let analyzer_options = dr_core::Options { excluded_channel };
+    let analyzer_options = dr_core::Options {
+        excluded_channel,
+        channel_weighting: options.channel_weighting,
+    };
 
     let parallel = options.parallel_packets
         && opened.info.codec.packets_are_independent()

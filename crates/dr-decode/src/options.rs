@@ -24,6 +24,8 @@ pub struct DecodeOptions {
     pub parallel_packets: bool,
     /// Leave the LFE channel out of the track's DR mean, when the container names one.
     pub exclude_lfe: bool,
+    /// How channel DRs make the track's (DR Meter's loudness weighting for > 2 channels).
+    pub channel_weighting: dr_core::ChannelWeighting,
     /// Files measured at once by [`crate::measure_files`]; 0 = the pool's thread count.
     pub parallel_files: usize,
 }
@@ -35,6 +37,7 @@ impl Default for DecodeOptions {
             max_batches_in_flight: 0,
             parallel_packets: true,
             exclude_lfe: false,
+            channel_weighting: dr_core::ChannelWeighting::Equal,
             parallel_files: 0,
         }
     }

@@ -32,18 +32,40 @@ pub struct Section<'a> {
     pub failure_indices: Vec<usize>,
 }
 
+/// What a log prints for a missing artist or album, as DR Meter does.
+pub const MISSING_TAG: &str = "?";
+
 impl Section<'_> {
-    /// The text after "Analyzed: " / "Analyzed folder: ".
-    pub fn heading(&self) -> String {
+    /// The section's artist: its tag, or for a folder section the artist its tracks
+    /// share; `?` when there is none.
+    pub fn artist(&self) -> String {
         match &self.kind {
-            SectionKind::Album { artist, album } => format!("{artist} / {album}"),
-            SectionKind::Folder => self.folder_name.clone(),
+            SectionKind::Album { artist, .. } => artist.clone(),
+            SectionKind::Folder => {
+                let mut artists = self.tracks.iter().map(|t| t.meta.section_artist());
+                let first = artists.next().flatten();
+                let shared = first.filter(|a| artists.all(|other| other == Some(a)));
+                shared.unwrap_or(MISSING_TAG).to_string()
+            }
         }
     }
 
+    /// The section's album tag; `?` for a folder section.
+    pub fn album(&self) -> String {
+        match &self.kind {
+            SectionKind::Album { album, .. } => album.clone(),
+            SectionKind::Folder => MISSING_TAG.to_string(),
+        }
+    }
+
+    /// The text after "Analyzed: ": `<artist> / <album>`.
+    pub fn heading(&self) -> String {
+        format!("{} / {}", self.artist(), self.album())
+    }
+
     /// ALGORITHM.md §7, through dr_core.
-    pub fn album_result(&self) -> dr_core::AlbumResult {
-        dr_core::album(self.tracks.iter().map(|t| &t.result))
+    pub fn album_result(&self, weighting: dr_core::AlbumWeighting) -> dr_core::AlbumResult {
+        dr_core::album(self.tracks.iter().map(|t| &t.result), weighting)
     }
 }
 
@@ -55,9 +77,9 @@ enum GroupKey {
 
 /// Splits a report into sections.
 ///
-/// * A track with an album tag and an album artist or artist tag joins the section of
-///   that (album artist, else artist, album) pair; tags compare exactly after
-///   trimming. Any other track joins the section of its folder.
+/// * A track with an album tag joins the section of its (album artist, else artist,
+///   else `?`; album) pair; tags compare exactly after trimming. A track without an
+///   album tag joins the section of its folder.
 /// * Sections are in the order of their first track.
 /// * A failure is listed in the first section holding a track from its folder. A
 ///   failure whose folder has no measured track gets a folder section with no tracks;
@@ -70,11 +92,10 @@ pub fn sections(report: &Report) -> Vec<Section<'_>> {
 
     for (index, track) in report.tracks.iter().enumerate() {
         let folder = folder_of(&track.meta.path);
-        let tagged = track
-            .meta
-            .section_artist()
-            .zip(tag(&track.meta.album))
-            .map(|(artist, album)| (artist.to_string(), album.to_string()));
+        let tagged = tag(&track.meta.album).map(|album| {
+            let artist = track.meta.section_artist().unwrap_or(MISSING_TAG);
+            (artist.to_string(), album.to_string())
+        });
         let key = match &tagged {
             Some((artist, album)) => GroupKey::Album(artist.clone(), album.clone()),
             None => GroupKey::Folder(folder.to_string()),

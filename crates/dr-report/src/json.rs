@@ -1,21 +1,25 @@
-//! The JSON document of LOG_FORMAT.md (schema 1).
+//! The JSON document of LOG_FORMAT.md (schema 2); `docs/report.schema.json` is its
+//! JSON Schema.
 
 use serde::Serialize;
 
+use crate::channels::track_labels;
 use crate::group::{sections, SectionKind};
-use crate::model::{tag, Failure, Report, ReportTrack, ToolInfo};
+use crate::model::{tag, Failure, LogDate, LogOptions, Report, ReportTrack, ToolInfo};
 
 /// Bump when a key changes meaning (LOG_FORMAT.md).
-pub const JSON_SCHEMA: u32 = 1;
+pub const JSON_SCHEMA: u32 = 2;
 
 #[derive(Serialize)]
 struct Document<'a> {
     schema: u32,
     tool: &'a ToolInfo,
+    /// The log date of the text log of the same run: `YYYY-MM-DD HH:MM:SS`.
+    log_date: String,
     interrupted: bool,
     tracks: Vec<JsonTrack<'a>>,
     albums: Vec<JsonAlbum>,
-    failures: &'a [Failure],
+    failures: Vec<JsonFailure<'a>>,
 }
 
 /// The tags the report uses, `null` when absent or blank.
@@ -32,19 +36,23 @@ struct JsonTags<'a> {
 #[derive(Serialize)]
 struct JsonTrack<'a> {
     path: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path_bytes: Option<&'a [u8]>,
     tags: JsonTags<'a>,
     codec: &'a str,
     sample_rate: u32,
     bits: Option<u32>,
     bitrate_kbps: Option<u32>,
     channels: u16,
-    channel_names: &'a [String],
     frames: u64,
-    /// ALGORITHM.md §1: windows cut (the counted tail included).
+    /// ALGORITHM.md §1: windows cut, the tail included.
     windows: u64,
     duration_seconds: Option<f64>,
-    official_dr: Option<i32>,
-    precise_dr: Option<f64>,
+    official_dr: i32,
+    /// The published f32 track DR.
+    dr: f32,
+    peak_db: Option<f32>,
+    rms_db: Option<f32>,
     /// The channel left out of the mean by option, if any.
     excluded_channel: Option<usize>,
     channel_results: Vec<JsonChannel>,
@@ -52,28 +60,39 @@ struct JsonTrack<'a> {
 
 #[derive(Serialize)]
 struct JsonChannel {
-    dr: Option<f64>,
-    peak_db: Option<f64>,
-    rms_db: Option<f64>,
-    rms20_db: Option<f64>,
-    peak_selected_db: Option<f64>,
+    label: String,
+    dr: f32,
+    rms_db: Option<f32>,
+    peak_db: Option<f32>,
+    loud_rms_db: Option<f64>,
+    dr_peak_db: Option<f64>,
+    windows: u64,
     silent: bool,
     lfe: bool,
 }
 
 #[derive(Serialize)]
 struct JsonAlbum {
-    /// "album" (grouped by tags) or "folder".
+    /// "album" (grouped by tags) or "folder" (untagged files of one folder).
     kind: &'static str,
-    artist: Option<String>,
-    album: Option<String>,
+    artist: String,
+    album: String,
     folder: String,
-    official_dr: Option<i32>,
-    precise_dr: Option<f64>,
+    official_dr: i32,
+    dr: f32,
     /// Indices into `tracks`.
     tracks: Vec<usize>,
     /// Indices into `failures`.
     failures: Vec<usize>,
+}
+
+#[derive(Serialize)]
+struct JsonFailure<'a> {
+    path: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path_bytes: Option<&'a [u8]>,
+    reason: &'a str,
+    kind: &'a str,
 }
 
 /// JSON has no infinities or NaN: those become `null` (a 0 linear value is -inf dB).
@@ -85,11 +104,21 @@ fn db(linear: f64) -> Option<f64> {
     finite(dr_core::to_db(linear))
 }
 
+fn json_failure(failure: &Failure) -> JsonFailure<'_> {
+    JsonFailure {
+        path: &failure.path,
+        path_bytes: failure.path_bytes.as_deref(),
+        reason: &failure.reason,
+        kind: &failure.kind,
+    }
+}
+
 fn json_track(track: &ReportTrack) -> JsonTrack<'_> {
     let meta = &track.meta;
     let result = &track.result;
     JsonTrack {
         path: &meta.path,
+        path_bytes: meta.path_bytes.as_deref(),
         tags: JsonTags {
             artist: tag(&meta.artist),
             album_artist: tag(&meta.album_artist),
@@ -104,23 +133,27 @@ fn json_track(track: &ReportTrack) -> JsonTrack<'_> {
         // Rounded as logs print it: a bitrate is a property, not a measurement.
         bitrate_kbps: meta.bitrate_kbps.filter(|k| k.is_finite()).map(|k| k.round() as u32),
         channels: meta.channels,
-        channel_names: &meta.channel_names,
         frames: result.frames,
         windows: result.windows,
         duration_seconds: finite(result.duration_seconds()),
         official_dr: result.official_dr,
-        precise_dr: result.precise_dr.and_then(finite),
+        dr: result.dr,
+        peak_db: result.peak_db(),
+        rms_db: result.rms_db(),
         excluded_channel: result.excluded_channel,
         channel_results: result
             .channels
             .iter()
+            .zip(track_labels(meta))
             .enumerate()
-            .map(|(index, channel)| JsonChannel {
-                dr: finite(channel.dr),
-                peak_db: db(channel.peak),
-                rms_db: db(channel.rms),
-                rms20_db: db(channel.rms20),
-                peak_selected_db: db(channel.peak_selected),
+            .map(|(index, (channel, label))| JsonChannel {
+                label: label.to_string(),
+                dr: channel.dr,
+                rms_db: channel.rms_db(),
+                peak_db: channel.peak_db(),
+                loud_rms_db: db(channel.loud_rms),
+                dr_peak_db: db(channel.dr_peak),
+                windows: channel.windows,
                 silent: channel.silent,
                 lfe: meta.lfe_channel == Some(index),
             })
@@ -131,34 +164,37 @@ fn json_track(track: &ReportTrack) -> JsonTrack<'_> {
 /// The whole run as one pretty-printed JSON document (2-space indent, `\n` at the
 /// end). Floats are serde_json's shortest round-trip form, i.e. full precision.
 /// `albums` are the sections of [`crate::sections`], in the same order.
-pub fn json(report: &Report, tool: &ToolInfo) -> String {
+pub fn json(report: &Report, tool: &ToolInfo, date: LogDate, options: &LogOptions) -> String {
+    // Sections without a measured track are no album: their failures are still listed.
     let albums = sections(report)
         .iter()
+        .filter(|section| !section.tracks.is_empty())
         .map(|section| {
-            let album = section.album_result();
-            let (kind, artist, album_tag) = match &section.kind {
-                SectionKind::Album { artist, album } => ("album", Some(artist.clone()), Some(album.clone())),
-                SectionKind::Folder => ("folder", None, None),
-            };
+            let album = section.album_result(options.album_weighting);
             JsonAlbum {
-                kind,
-                artist,
-                album: album_tag,
+                kind: match section.kind {
+                    SectionKind::Album { .. } => "album",
+                    SectionKind::Folder => "folder",
+                },
+                artist: section.artist(),
+                album: section.album(),
                 folder: section.folder.clone(),
                 official_dr: album.official_dr,
-                precise_dr: album.precise_dr.and_then(finite),
+                dr: album.dr,
                 tracks: section.track_indices.clone(),
                 failures: section.failure_indices.clone(),
             }
         })
         .collect();
+    let failures = report.failures.iter().map(json_failure).collect();
     let document = Document {
         schema: JSON_SCHEMA,
         tool,
+        log_date: date.to_string(),
         interrupted: report.interrupted,
         tracks: report.tracks.iter().map(json_track).collect(),
         albums,
-        failures: &report.failures,
+        failures,
     };
     match serde_json::to_string_pretty(&document) {
         Ok(mut text) => {

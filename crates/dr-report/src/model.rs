@@ -13,6 +13,9 @@ pub struct TrackMeta {
     /// As the caller names the file; '/' and '\\' both separate folders (so a Windows
     /// path from foobar2000 groups the same on every platform).
     pub path: String,
+    /// The path's exact bytes when it is not valid UTF-8 (`path` then holds a lossy
+    /// rendering): the OS's own encoding (Unix bytes; Windows WTF-8).
+    pub path_bytes: Option<Vec<u8>>,
     pub artist: Option<String>,
     pub album_artist: Option<String>,
     pub album: Option<String>,
@@ -47,8 +50,26 @@ pub struct ReportTrack {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Failure {
     pub path: String,
+    /// As [`TrackMeta::path_bytes`].
+    pub path_bytes: Option<Vec<u8>>,
     pub reason: String,
+    /// Why, for programs: one of [`FAILURE_KINDS`].
+    pub kind: String,
 }
+
+/// The failure kinds a [`Failure`] can carry (the JSON schema lists the same).
+pub const FAILURE_KINDS: [&str; 10] = [
+    "open",
+    "unsupported",
+    "invalid_parameters",
+    "malformed",
+    "truncated",
+    "corrupt",
+    "stream_changed",
+    "cancelled",
+    "analysis",
+    "internal",
+];
 
 /// Everything one run produced.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -137,13 +158,46 @@ impl LogDate {
     }
 }
 
-/// The first lines of every text log: `<product> <version>` and `log date: <date>`.
+/// The first lines of every text log: the product line and `log date: <date>`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogHeader {
-    /// "MacinMeter".
-    pub product: String,
+    /// The host the log was made in, e.g. "foobar2000 v2.25.10"; `None` in the CLI.
+    pub host: Option<String>,
+    /// MacinMeter's version.
     pub version: String,
     pub date: LogDate,
+}
+
+impl LogHeader {
+    /// `foobar2000 v2.25.10 / MacinMeter v0.1.0` in a host, `MacinMeter v0.1.0` alone.
+    pub fn product_line(&self) -> String {
+        let product = format!("{} v{}", crate::PRODUCT, self.version);
+        match self.host.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
+            Some(host) => format!("{host} / {product}"),
+            None => product,
+        }
+    }
+}
+
+/// Line ends of a text log.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LineEnds {
+    /// `\n`: the CLI.
+    #[default]
+    Lf,
+    /// `\r\n`, as DR Meter writes: the foobar2000 component and the C ABI.
+    CrLf,
+}
+
+/// How a log is laid out and computed beyond the results themselves.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LogOptions {
+    /// Per-channel DR and RMS columns for sections whose widest track is stereo (more
+    /// than 2 channels always get them, mono never).
+    pub channel_columns_for_stereo: bool,
+    pub line_ends: LineEnds,
+    /// How a section's DR is made of its tracks' (ALGORITHM.md §7).
+    pub album_weighting: dr_core::AlbumWeighting,
 }
 
 /// The `tool` object of the JSON document.

@@ -1,18 +1,26 @@
-//! The text logs of LOG_FORMAT.md: 80-column, `\n` line ends.
+//! The text logs of LOG_FORMAT.md: DR Meter 1.0.8's section layout, and our detailed
+//! single-track layout. Built with `\n`; [`LineEnds::CrLf`] converts at the end (tag
+//! text never holds a line break: `one_line` replaces control characters).
 
 use std::fmt::Write as _;
 
-use crate::group::{sections, Section, SectionKind};
-use crate::model::{LogHeader, Report, ReportTrack};
+use crate::channels::{track_labels, ChannelLabel};
+use crate::group::{sections, Section};
+use crate::model::{Failure, LineEnds, LogHeader, LogOptions, Report, ReportTrack};
 use crate::text_format::{db_text, duration_text, fixed2, one_line, row_name, statistics_name};
 
 const RULE: &str = "--------------------------------------------------------------------------------";
 const DOUBLE_RULE: &str = "================================================================================";
-/// The album table's header; a row's fields end under the end of each word.
-const ALBUM_TABLE_HEADER: &str = "DR         Peak         RMS     Duration Track";
-/// Footer labels are padded so that values start in column 19, after "Official DR value: ".
+/// Footer lines are `%-19s%s`: values start after "Official DR value: ".
 const LABEL_WIDTH: usize = 19;
-/// The last line of an interrupted run's album log.
+/// With channel columns the track name is `%-35s`; a longer one keeps this many
+/// characters and then `(…)`.
+const NAME_WIDTH: usize = 35;
+const NAME_KEPT: usize = 32;
+const NAME_CUT_MARK: &str = "(\u{2026})";
+/// Every channel cell (`%10.2f dB`, `%8s dBFS`, its header `%13s`) is this wide.
+const CELL_WIDTH: usize = 13;
+/// The last line of an interrupted run's log.
 const INTERRUPTED_LINE: &str = "Interrupted: not every file was analyzed.";
 
 fn line(out: &mut String, text: &str) {
@@ -26,50 +34,107 @@ fn labelled(out: &mut String, label: &str, value: &str) {
 }
 
 fn log_head(out: &mut String, header: &LogHeader) {
-    line(out, &one_line(&format!("{} {}", header.product, header.version)));
+    line(out, &one_line(&header.product_line()));
     line(out, &format!("log date: {}", header.date));
     line(out, "");
 }
 
-fn dr_text(official_dr: Option<i32>) -> String {
-    official_dr.map_or_else(|| "-".to_string(), |dr| dr.to_string())
+fn with_line_ends(text: String, line_ends: LineEnds) -> String {
+    match line_ends {
+        LineEnds::Lf => text,
+        LineEnds::CrLf => text.replace('\n', "\r\n"),
+    }
 }
 
-/// One album-table row: `DR%-2d`, `%10.2f dB`, `%8.2f dB`, the duration right-aligned
-/// to end under "Duration" (column 40), then the name.
-pub fn album_row(track: &ReportTrack) -> String {
-    let result = &track.result;
-    format!(
-        "DR{:<2} {:>10} dB {:>8} dB{:>10} {}",
-        dr_text(result.official_dr),
-        db_text(result.peak()),
-        db_text(result.mean_rms()),
-        duration_text(result.frames, result.sample_rate),
-        row_name(&track.meta)
-    )
+/// The per-channel columns of a section: none for mono-only sections or stereo ones
+/// unless asked; else the union of the tracks' channel labels in speaker order.
+fn section_columns(tracks: &[&ReportTrack], options: &LogOptions) -> Vec<ChannelLabel> {
+    let widest = tracks.iter().map(|t| t.result.channels.len()).max().unwrap_or(0);
+    let wanted = widest > 2 || (widest == 2 && options.channel_columns_for_stereo);
+    if !wanted {
+        return Vec::new();
+    }
+    let mut columns: Vec<ChannelLabel> = tracks.iter().flat_map(|t| track_labels(&t.meta)).collect();
+    columns.sort();
+    columns.dedup();
+    columns
 }
 
-/// The values of `values` in order of first appearance, without repeats.
-fn distinct<T: PartialEq>(values: impl IntoIterator<Item = T>) -> Vec<T> {
-    let mut seen = Vec::new();
-    for value in values {
-        if !seen.contains(&value) {
-            seen.push(value);
+fn table_header(columns: &[ChannelLabel]) -> String {
+    let mut text = format!("{:<5}{:>10}{:>14}{:>15} ", "DR", "Peak", "RMS", "Duration");
+    if columns.is_empty() {
+        text.push_str("Track");
+        return text;
+    }
+    let _ = write!(text, "{:<NAME_WIDTH$}", "Track");
+    for kind in ["DR", "RMS"] {
+        for label in columns {
+            let _ = write!(text, "{:>CELL_WIDTH$}", format!("{kind} ({label})"));
         }
     }
-    seen
+    text
 }
 
-fn joined_or_dash(values: Vec<String>) -> String {
-    if values.is_empty() {
-        "-".to_string()
+/// The name in a row with columns: padded to 35 characters, or cut to 32 + `(…)`.
+fn column_name(name: &str) -> String {
+    if name.chars().count() > NAME_WIDTH {
+        let kept: String = name.chars().take(NAME_KEPT).collect();
+        format!("{kept}{NAME_CUT_MARK}")
     } else {
-        values.join(", ")
+        format!("{name:<NAME_WIDTH$}")
     }
 }
 
-/// The average bitrate of the tracks that report one, weighted by duration, i.e. the
-/// bitrate of the tracks taken as one file; a plain mean when no duration is known.
+/// One row of a section's table: `%-5s%10s dBFS%9s dBFS%10s %s`, then the channel cells.
+fn table_row(track: &ReportTrack, columns: &[ChannelLabel]) -> String {
+    let result = &track.result;
+    let mut text = format!(
+        "{:<5}{:>10} dBFS{:>9} dBFS{:>10} ",
+        format!("DR{}", result.official_dr),
+        db_text(result.peak_db()),
+        db_text(result.rms_db()),
+        duration_text(result.rounded_seconds()),
+    );
+    let name = row_name(&track.meta);
+    if columns.is_empty() {
+        text.push_str(&name);
+        return text;
+    }
+    text.push_str(&column_name(&name));
+    let labels = track_labels(&track.meta);
+    let channel_of = |label: &ChannelLabel| labels.iter().position(|l| l == label).and_then(|i| result.channels.get(i));
+    for label in columns {
+        match channel_of(label) {
+            Some(channel) => {
+                let _ = write!(text, "{:>10} dB", fixed2(f64::from(channel.dr)));
+            }
+            None => text.push_str(&" ".repeat(CELL_WIDTH)),
+        }
+    }
+    for label in columns {
+        match channel_of(label) {
+            Some(channel) => {
+                let _ = write!(text, "{:>8} dBFS", db_text(channel.rms_db()));
+            }
+            None => text.push_str(&" ".repeat(CELL_WIDTH)),
+        }
+    }
+    text
+}
+
+/// The distinct values, sorted, joined by ", "; "-" when there are none.
+fn sorted_list<T: Ord>(values: impl IntoIterator<Item = T>, show: impl Fn(&T) -> String) -> String {
+    let mut values: Vec<T> = values.into_iter().collect();
+    values.sort();
+    values.dedup();
+    if values.is_empty() {
+        return "-".to_string();
+    }
+    values.iter().map(show).collect::<Vec<_>>().join(", ")
+}
+
+/// The tracks' bitrates weighted by duration, i.e. the bitrate of the tracks taken as one
+/// file, rounded to nearest; a plain mean when no track has a duration.
 fn average_bitrate_kbps(tracks: &[&ReportTrack]) -> Option<u64> {
     let rated: Vec<(f64, f64)> = tracks
         .iter()
@@ -88,90 +153,84 @@ fn average_bitrate_kbps(tracks: &[&ReportTrack]) -> Option<u64> {
     } else {
         rated.iter().map(|&(kbps, _)| kbps).sum::<f64>() / rated.len() as f64
     };
-    // Within u32's range by construction; `as` saturates regardless.
+    // `as` saturates: no overflow whatever the input.
     Some(mean.round() as u64)
 }
 
-/// Samplerate .. Codec lines: one value when all tracks share it, else the distinct
-/// values in order of first appearance joined by ", ". Lossy tracks have no bit depth
-/// and are left out of "Bits per sample" ("-" when none has one); "Bitrate" is the
-/// duration-weighted average (a list of per-file bitrates would say little).
+/// Samplerate .. Codec: each the sorted distinct values of the tracks. Lossy tracks have
+/// no bit depth and are left out of "Bits per sample" ("-" when none has one).
 fn technical_footer(out: &mut String, tracks: &[&ReportTrack]) {
-    let rates = distinct(tracks.iter().map(|t| t.meta.sample_rate));
-    let channels = distinct(tracks.iter().map(|t| t.meta.channels));
-    let bits = distinct(tracks.iter().filter_map(|t| t.meta.bits_per_sample));
-    let codecs = distinct(
-        tracks
-            .iter()
-            .map(|t| one_line(t.meta.codec.trim()))
-            .filter(|c| !c.is_empty()),
-    );
     labelled(
         out,
         "Samplerate:",
-        &joined_or_dash(rates.iter().map(|r| format!("{r} Hz")).collect()),
+        &sorted_list(tracks.iter().map(|t| t.meta.sample_rate), |r| format!("{r} Hz")),
     );
     labelled(
         out,
         "Channels:",
-        &joined_or_dash(channels.iter().map(u16::to_string).collect()),
+        &sorted_list(tracks.iter().map(|t| t.meta.channels), u16::to_string),
     );
     labelled(
         out,
         "Bits per sample:",
-        &joined_or_dash(bits.iter().map(u32::to_string).collect()),
+        &sorted_list(tracks.iter().filter_map(|t| t.meta.bits_per_sample), u32::to_string),
     );
     labelled(
         out,
         "Bitrate:",
         &average_bitrate_kbps(tracks).map_or_else(|| "-".to_string(), |k| format!("{k} kbps")),
     );
-    labelled(out, "Codec:", &joined_or_dash(codecs));
+    let codecs = tracks
+        .iter()
+        .map(|t| one_line(t.meta.codec.trim()))
+        .filter(|c| !c.is_empty());
+    labelled(out, "Codec:", &sorted_list(codecs, String::clone));
 }
 
-/// One section, from its first rule to its `=` rule and failure lines. A section with
-/// no tracks (only failures) keeps the count and DR lines but no table or footer.
-fn write_section(out: &mut String, section: &Section<'_>) {
-    line(out, RULE);
-    let heading = one_line(&section.heading());
-    match section.kind {
-        SectionKind::Album { .. } => line(out, &format!("Analyzed: {heading}")),
-        SectionKind::Folder => line(out, &format!("Analyzed folder: {heading}")),
-    }
-    line(out, RULE);
-    line(out, "");
-    if !section.tracks.is_empty() {
-        line(out, ALBUM_TABLE_HEADER);
-        line(out, RULE);
-        for track in &section.tracks {
-            line(out, &album_row(track));
-        }
-        line(out, RULE);
-        line(out, "");
-    }
-    labelled(out, "Number of tracks:", &section.tracks.len().to_string());
-    let album = section.album_result();
-    labelled(out, "Official DR value:", &format!("DR{}", dr_text(album.official_dr)));
-    if !section.tracks.is_empty() {
-        line(out, "");
-        technical_footer(out, &section.tracks);
-    }
-    line(out, DOUBLE_RULE);
-    for failure in &section.failures {
+fn failure_lines(out: &mut String, failures: &[&Failure]) {
+    for failure in failures {
         line(out, &one_line(&format!("Failed: {}: {}", failure.path, failure.reason)));
     }
 }
 
-/// The album log of a whole run: the head, then every section of [`sections`]
-/// separated by an empty line, then a closing line if the run was interrupted.
-pub fn album_log(report: &Report, header: &LogHeader) -> String {
+/// One section, from its first rule to its `=` rule, then its failures. A section with
+/// no measured track prints only its failures: no table, no DR.
+fn write_section(out: &mut String, section: &Section<'_>, options: &LogOptions) {
+    if section.tracks.is_empty() {
+        failure_lines(out, &section.failures);
+        return;
+    }
+    let columns = section_columns(&section.tracks, options);
+    line(out, RULE);
+    line(out, &one_line(&format!("Analyzed: {}", section.heading())));
+    line(out, RULE);
+    line(out, "");
+    line(out, &table_header(&columns));
+    line(out, RULE);
+    for track in &section.tracks {
+        line(out, &table_row(track, &columns));
+    }
+    line(out, RULE);
+    line(out, "");
+    labelled(out, "Number of tracks:", &section.tracks.len().to_string());
+    let album = section.album_result(options.album_weighting);
+    labelled(out, "Official DR value:", &format!("DR{}", album.official_dr));
+    line(out, "");
+    technical_footer(out, &section.tracks);
+    line(out, DOUBLE_RULE);
+    failure_lines(out, &section.failures);
+}
+
+/// The log of a whole run: the head, then every section of [`sections`] separated by
+/// an empty line, then a closing line if the run was interrupted.
+pub fn album_log(report: &Report, header: &LogHeader, options: &LogOptions) -> String {
     let mut out = String::new();
     log_head(&mut out, header);
     for (index, section) in sections(report).iter().enumerate() {
         if index > 0 {
             line(&mut out, "");
         }
-        write_section(&mut out, section);
+        write_section(&mut out, section, options);
     }
     if report.interrupted {
         if !report.tracks.is_empty() || !report.failures.is_empty() {
@@ -179,15 +238,15 @@ pub fn album_log(report: &Report, header: &LogHeader) -> String {
         }
         line(&mut out, INTERRUPTED_LINE);
     }
-    out
+    with_line_ends(out, options.line_ends)
 }
 
 /// One section with the head: the `foo_dr.txt` of the section's folder.
-pub fn album_section_log(section: &Section<'_>, header: &LogHeader) -> String {
+pub fn album_section_log(section: &Section<'_>, header: &LogHeader, options: &LogOptions) -> String {
     let mut out = String::new();
     log_head(&mut out, header);
-    write_section(&mut out, section);
-    out
+    write_section(&mut out, section, options);
+    with_line_ends(out, options.line_ends)
 }
 
 /// Label column of the per-channel table; numbers end in column 21.
@@ -196,10 +255,16 @@ const FIRST_VALUE_WIDTH: usize = 9;
 /// After "   ---": the second number ends in column 40.
 const SECOND_VALUE_WIDTH: usize = 10;
 
-/// One number of a channel, as the table prints it.
+/// One number of a channel, as the detailed table prints it.
 type ChannelValue = fn(&dr_core::ChannelResult) -> String;
 
-/// Mono and stereo: one column per channel, as foobar2000 prints them.
+const CHANNEL_VALUES: [(&str, ChannelValue); 3] = [
+    ("Peak Value:", |c| db_text(c.peak_db())),
+    ("Avg RMS:", |c| db_text(c.rms_db())),
+    ("DR channel:", |c| fixed2(f64::from(c.dr))),
+];
+
+/// Mono and stereo: one column per channel.
 fn channel_columns(out: &mut String, track: &ReportTrack) {
     let channels = &track.result.channels;
     let names: &[&str] = if channels.len() == 1 {
@@ -214,43 +279,35 @@ fn channel_columns(out: &mut String, track: &ReportTrack) {
     }
     line(out, &heading);
     line(out, "");
-    let rows: [(&str, ChannelValue); 3] = [
-        ("Peak Value:", |c| db_text(c.peak)),
-        ("Avg RMS:", |c| db_text(c.rms)),
-        ("DR channel:", |c| fixed2(c.dr)),
-    ];
-    for (label, value) in rows {
+    for (label, value) in CHANNEL_VALUES {
         let mut text = String::new();
         for (index, channel) in channels.iter().enumerate() {
+            let number = value(channel);
             if index == 0 {
-                let _ = write!(
-                    text,
-                    "{label:<CHANNEL_LABEL_WIDTH$}{:>FIRST_VALUE_WIDTH$} dB",
-                    value(channel)
-                );
+                let _ = write!(text, "{label:<CHANNEL_LABEL_WIDTH$}{number:>FIRST_VALUE_WIDTH$} dB");
             } else {
-                let _ = write!(text, "   ---{:>SECOND_VALUE_WIDTH$} dB", value(channel));
+                let _ = write!(text, "   ---{number:>SECOND_VALUE_WIDTH$} dB");
             }
         }
         line(out, &text);
     }
 }
 
-/// Three or more channels: one row per channel, exactly in the layout of LOG_FORMAT.md's
-/// example (`Channel 3 (FC)   Peak -0.52 dB   RMS -17.10 dB   DR 11.84 dB`), marks after
-/// one space.
+/// Three or more channels: one row per channel
+/// (`Channel 3 (FC)   Peak -0.52 dB   RMS -17.10 dB   DR 11.84 dB`), marks after one space.
 fn channel_rows(out: &mut String, track: &ReportTrack) {
     let result = &track.result;
+    let labels = track_labels(&track.meta);
     for (index, channel) in result.channels.iter().enumerate() {
-        let name = match track.meta.channel_names.get(index).map(|n| n.trim()) {
-            Some(known) if !known.is_empty() => format!("Channel {} ({})", index + 1, one_line(known)),
+        let name = match labels.get(index) {
+            Some(label @ ChannelLabel::Speaker(_)) => format!("Channel {} ({label})", index + 1),
             _ => format!("Channel {}", index + 1),
         };
         let mut text = format!(
             "{name}   Peak {} dB   RMS {} dB   DR {} dB",
-            db_text(channel.peak),
-            db_text(channel.rms),
-            fixed2(channel.dr)
+            db_text(channel.peak_db()),
+            db_text(channel.rms_db()),
+            fixed2(f64::from(channel.dr))
         );
         for (applies, mark) in [
             (track.meta.lfe_channel == Some(index), "[LFE]"),
@@ -266,22 +323,17 @@ fn channel_rows(out: &mut String, track: &ReportTrack) {
     }
 }
 
-/// The detailed log of one track. Mono and stereo print columns (numbers only: a
-/// silent channel shows as `-inf` peak); other channel counts print one row per
-/// channel with `[LFE]`, `[silent]` and `[excluded]` (left out of the mean by option)
-/// marks. The `Precise DR Value:` line is printed for two or more channels (for mono
-/// it is the DR channel value above it).
-pub fn track_log(track: &ReportTrack, header: &LogHeader) -> String {
+/// The detailed log of one track (our own layout, `--log track`). Mono and stereo print
+/// columns; other channel counts print one row per channel with `[LFE]`, `[silent]`
+/// (DR 0 by rule) and `[excluded]` (left out of the mean by option) marks.
+pub fn track_log(track: &ReportTrack, header: &LogHeader, options: &LogOptions) -> String {
     let result = &track.result;
     let mut out = String::new();
     log_head(&mut out, header);
     line(&mut out, RULE);
     line(&mut out, &format!("Statistics for: {}", statistics_name(&track.meta)));
     line(&mut out, &format!("Number of samples: {}", result.frames));
-    line(
-        &mut out,
-        &format!("Duration: {}", duration_text(result.frames, result.sample_rate)),
-    );
+    line(&mut out, &format!("Duration: {}", duration_text(result.rounded_seconds())));
     line(&mut out, RULE);
     line(&mut out, "");
     match result.channels.len() {
@@ -290,18 +342,29 @@ pub fn track_log(track: &ReportTrack, header: &LogHeader) -> String {
     }
     line(&mut out, RULE);
     line(&mut out, "");
+    line(&mut out, &format!("Official DR Value: DR{}", result.official_dr));
     line(
         &mut out,
-        &format!("Official DR Value: DR{}", dr_text(result.official_dr)),
+        &format!("Precise DR Value: {} dB", fixed2(f64::from(result.dr))),
     );
-    if result.channels.len() >= 2 {
-        let precise = result
-            .precise_dr
-            .map_or_else(|| "-".to_string(), |dr| format!("{} dB", fixed2(dr)));
-        line(&mut out, &format!("Precise DR Value: {precise}"));
-    }
     line(&mut out, "");
     technical_footer(&mut out, &[track]);
     line(&mut out, DOUBLE_RULE);
-    out
+    with_line_ends(out, options.line_ends)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_widths_follow_the_printf_formats() {
+        // "%-5s%10s%14s%15s %s" of DR, Peak, RMS, Duration, Track, counted by hand.
+        assert_eq!(table_header(&[]), "DR         Peak           RMS       Duration Track");
+        let name = "x".repeat(36);
+        let cut = column_name(&name);
+        assert_eq!(cut.chars().count(), 35);
+        assert_eq!(cut, format!("{}(\u{2026})", "x".repeat(32)));
+        assert_eq!(column_name("ab"), format!("ab{}", " ".repeat(33)));
+    }
 }

@@ -19,31 +19,31 @@ pub fn fixed2(value: f64) -> String {
     }
 }
 
-/// A linear value in dBFS with 2 decimals; 0 prints `-inf` (ALGORITHM.md §8).
-pub(crate) fn db_text(linear: f64) -> String {
-    fixed2(dr_core::to_db(linear))
-}
-
-/// Whole seconds of `frames` at `sample_rate`, rounded half up; 0 for a zero rate.
-/// Integer arithmetic, so 59.5 s is exactly a tie and goes to 60.
-pub(crate) fn rounded_seconds(frames: u64, sample_rate: u32) -> u64 {
-    if sample_rate == 0 {
-        return 0;
+/// A published dB value (ALGORITHM.md §8) with 2 decimals; `None` prints `-inf`. A value
+/// strictly between -0.01 and 0.01 prints `0.00` (never `-0.00`), as DR Meter prints.
+pub fn db_text(db: Option<f32>) -> String {
+    match db {
+        None => "-inf".to_string(),
+        Some(db) if db.abs() < 0.01 => "0.00".to_string(),
+        Some(db) => fixed2(f64::from(db)),
     }
-    let rate = u128::from(sample_rate);
-    let seconds = (u128::from(frames) * 2 + rate) / (2 * rate);
-    u64::try_from(seconds).unwrap_or(u64::MAX)
 }
 
-/// `M:SS` under one hour, `H:MM:SS` from one hour. The seconds are rounded before
-/// they are split, so 59.6 s is "1:00" and 3599.5 s is "1:00:00".
-pub fn duration_text(frames: u64, sample_rate: u32) -> String {
-    let total = rounded_seconds(frames, sample_rate);
-    let (hours, minutes, seconds) = (total / 3600, total % 3600 / 60, total % 60);
-    if hours > 0 {
-        format!("{hours}:{minutes:02}:{seconds:02}")
+/// ALGORITHM.md §8: whole seconds as `m:ss` below an hour, `h:mm:ss` below a day,
+/// `Dd h:mm:ss` below a week, `Wwk Dd h:mm:ss` from a week.
+pub fn duration_text(seconds: u64) -> String {
+    let (minutes, secs) = (seconds / 60, seconds % 60);
+    let (hours, minutes) = (minutes / 60, minutes % 60);
+    let (days, hours) = (hours / 24, hours % 24);
+    let (weeks, days) = (days / 7, days % 7);
+    if weeks > 0 {
+        format!("{weeks}wk {days}d {hours}:{minutes:02}:{secs:02}")
+    } else if days > 0 {
+        format!("{days}d {hours}:{minutes:02}:{secs:02}")
+    } else if hours > 0 {
+        format!("{hours}:{minutes:02}:{secs:02}")
     } else {
-        format!("{minutes}:{seconds:02}")
+        format!("{minutes}:{secs:02}")
     }
 }
 
@@ -104,16 +104,24 @@ fn track_number_text(raw: &str) -> Option<String> {
     }
 }
 
-/// The album row's name: `NN-Title` when both tags exist, else the file name.
+/// The album row's name, as DR Meter's `%tracknumber%-%title%`: the track number
+/// (2 digits) or `?`, then the title or the file's name without its extension.
 pub(crate) fn row_name(meta: &TrackMeta) -> String {
-    let numbered = meta
+    let number = meta
         .track_number
         .as_deref()
         .and_then(track_number_text)
-        .zip(tag(&meta.title));
-    match numbered {
-        Some((number, title)) => one_line(&format!("{number}-{title}")),
-        None => one_line(file_name_of(&meta.path)),
+        .unwrap_or_else(|| "?".to_string());
+    let title = tag(&meta.title).map_or_else(|| file_stem_of(&meta.path).to_string(), str::to_string);
+    one_line(&format!("{number}-{title}"))
+}
+
+/// A file name without its extension ("01 Song.flac" -> "01 Song"; ".flac" stays).
+pub(crate) fn file_stem_of(path: &str) -> &str {
+    let name = file_name_of(path);
+    match name.rfind('.') {
+        Some(dot) if dot > 0 => &name[..dot],
+        _ => name,
     }
 }
 
@@ -158,11 +166,22 @@ mod tests {
     }
 
     #[test]
-    fn rounding_of_seconds() {
-        // 59.5 s at 2 Hz is 119 frames: an exact tie, rounded up.
-        assert_eq!(rounded_seconds(119, 2), 60);
-        assert_eq!(rounded_seconds(117, 2), 59); // 58.5 -> 59
-        assert_eq!(rounded_seconds(u64::MAX, 1), u64::MAX);
-        assert_eq!(rounded_seconds(1000, 0), 0);
+    fn durations_by_size() {
+        assert_eq!(duration_text(0), "0:00");
+        assert_eq!(duration_text(60), "1:00");
+        assert_eq!(duration_text(3599), "59:59");
+        assert_eq!(duration_text(3600), "1:00:00");
+        assert_eq!(duration_text(86_399), "23:59:59");
+        assert_eq!(duration_text(86_400), "1d 0:00:00");
+        assert_eq!(duration_text(604_799), "6d 23:59:59");
+        assert_eq!(duration_text(604_800), "1wk 0d 0:00:00");
+    }
+
+    #[test]
+    fn db_values_never_print_negative_zero() {
+        assert_eq!(db_text(Some(-0.004)), "0.00");
+        assert_eq!(db_text(Some(-0.009)), "0.00");
+        assert_eq!(db_text(Some(-0.01)), "-0.01");
+        assert_eq!(db_text(None), "-inf");
     }
 }
