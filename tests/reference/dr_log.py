@@ -57,31 +57,6 @@ AUDIO_EXTENSIONS = {".flac", ".wav", ".aif", ".aiff", ".aifc", ".m4a", ".mp4",
 CODEC_NAMES = {"flac": "FLAC", "alac": "ALAC", "mp3": "MP3", "aac": "AAC",
                "vorbis": "Vorbis", "opus": "Opus"}
 
-# ffprobe channel layouts -> speaker labels (decoder channel order).
-LAYOUT_LABELS = {
-    "mono": ["FC"],
-    "stereo": ["FL", "FR"],
-    "2.1": ["FL", "FR", "LFE"],
-    "3.0": ["FL", "FR", "FC"],
-    "quad": ["FL", "FR", "BL", "BR"],
-    "quad(side)": ["FL", "FR", "SL", "SR"],
-    "5.0": ["FL", "FR", "FC", "BL", "BR"],
-    "5.0(side)": ["FL", "FR", "FC", "SL", "SR"],
-    "5.1": ["FL", "FR", "FC", "LFE", "BL", "BR"],
-    "5.1(side)": ["FL", "FR", "FC", "LFE", "SL", "SR"],
-    "7.1": ["FL", "FR", "FC", "LFE", "BL", "BR", "SL", "SR"],
-}
-
-
-def default_labels(channels):
-    """Mono under FC, stereo FL FR, anything else unnamed."""
-    if channels == 1:
-        return ["FC"]
-    if channels == 2:
-        return ["FL", "FR"]
-    return ["Ch %d" % (i + 1) for i in range(channels)]
-
-
 # ---------------------------------------------------------------- one track
 class Track:
     """What a log needs of one file: tags, properties and the measurement."""
@@ -144,8 +119,7 @@ class Track:
         bits = None if m["lossy"] else (int(st.get("bits_per_raw_sample") or 0)
                                         or int(st.get("bits_per_sample") or 0)
                                         or m["bits"] or 32)
-        labels = LAYOUT_LABELS.get(m["channel_layout"] or "") or default_labels(m["channels"])
-        return cls(path, m, labels, codec, bits, m["lossy"],
+        return cls(path, m, m["channel_labels"], codec, bits, m["lossy"],
                    int(probe["format"]["size"]), tags)
 
     @property

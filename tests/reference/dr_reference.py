@@ -201,6 +201,8 @@ def analyse_channel(xs, rate):
         "peak": f32(primary_amp),       # §4 published: the sample peak
         "dr_peak": dr_peak,             # the peak the DR used
         "loud_rms": loud_rms,
+        # §4's "otherwise": no peak or no histogram entry (DR 0 by rule)
+        "silent": not (primary_amp > 0 and taken > 0 and loud_rms != 0),
         "windows": n_windows,
         "target": target,
         "taken": taken,
@@ -297,11 +299,10 @@ def read_wav(path):
                                  signed=True) * scale for i in range(n)]
     else:
         raise ValueError("%s: unsupported WAV format tag %d, %d bits" % (path, tag, bits))
+    labels = default_labels(nch)
     if mask:
-        labels = [MASK_LABELS[b] for b in range(len(MASK_LABELS)) if mask >> b & 1][:nch]
-    else:
-        labels = ["FC"] if nch == 1 else ["FL", "FR"] if nch == 2 else []
-    labels += ["Ch %d" % (i + 1) for i in range(len(labels), nch)]
+        named = [MASK_LABELS[b] for b in range(len(MASK_LABELS)) if mask >> b & 1][:nch]
+        labels = named + labels[len(named):]
     info = {"codec": "pcm_float" if tag == 3 else "pcm", "sample_rate": rate,
             "bits": bits, "channels": nch, "channel_labels": labels,
             "float": tag == 3}
@@ -309,6 +310,31 @@ def read_wav(path):
 
 
 # ---------------------------------------------------------------- ffmpeg decoding
+# ffprobe channel layouts -> speaker labels (decoder channel order).
+LAYOUT_LABELS = {
+    "mono": ["FC"],
+    "stereo": ["FL", "FR"],
+    "2.1": ["FL", "FR", "LFE"],
+    "3.0": ["FL", "FR", "FC"],
+    "quad": ["FL", "FR", "BL", "BR"],
+    "quad(side)": ["FL", "FR", "SL", "SR"],
+    "5.0": ["FL", "FR", "FC", "BL", "BR"],
+    "5.0(side)": ["FL", "FR", "FC", "SL", "SR"],
+    "5.1": ["FL", "FR", "FC", "LFE", "BL", "BR"],
+    "5.1(side)": ["FL", "FR", "FC", "LFE", "SL", "SR"],
+    "7.1": ["FL", "FR", "FC", "LFE", "BL", "BR", "SL", "SR"],
+}
+
+
+def default_labels(channels):
+    """Without a layout: mono under FC, stereo FL FR, anything else unnamed."""
+    if channels == 1:
+        return ["FC"]
+    if channels == 2:
+        return ["FL", "FR"]
+    return ["Ch %d" % (i + 1) for i in range(channels)]
+
+
 def probe(path):
     out = subprocess.run(
         ["ffprobe", "-v", "error", "-select_streams", "a:0",
@@ -393,6 +419,8 @@ def analyse_file(path):
         "decoded_as": ffmt,
         "bits": bits,
         "lossy": info["codec"] in LOSSY_CODECS,
+        "channel_labels": (LAYOUT_LABELS.get(info["channel_layout"] or "")
+                           or default_labels(info["channels"])),
         **res,
     }
 

@@ -14,6 +14,7 @@ against their published SHA-256 (crates/dr-conformance/data/sha256.tsv); then
 Run:  python3 tests/reference/test_conformance.py   (needs cargo; run from anywhere)
 """
 
+import atexit
 import hashlib
 import os
 import shutil
@@ -43,6 +44,7 @@ def wavs():
     """id -> path of the generated files (generated once, hashes checked)."""
     if not _WAVS:
         out = tempfile.mkdtemp(prefix="dr-conformance-")
+        atexit.register(shutil.rmtree, out, True)
         listing = subprocess.run(
             ["cargo", "run", "-q", "-p", "dr-conformance", "--bin",
              "dr-conformance-gen", "--", out],
@@ -50,14 +52,13 @@ def wavs():
         for line in listing.splitlines():
             case_id, path = line.split("\t")
             _WAVS[case_id] = path
-        _WAVS["_dir"] = out
     return _WAVS
 
 
 def test_generated_files_have_the_published_hashes():
     files = wavs()
     hashes = tsv("sha256.tsv")
-    assert sorted(h[0] for h in hashes) == sorted(k for k in files if k != "_dir")
+    assert sorted(h[0] for h in hashes) == sorted(files)
     for case_id, _data_sha, file_sha in hashes:
         with open(files[case_id], "rb") as fh:
             got = hashlib.sha256(fh.read()).hexdigest()
@@ -119,9 +120,4 @@ def test_log_of_301_to_303_equals_the_real_one():
 
 
 if __name__ == "__main__":
-    try:
-        code = run(globals())
-    finally:
-        if _WAVS:
-            shutil.rmtree(_WAVS["_dir"])
-    sys.exit(code)
+    sys.exit(run(globals()))

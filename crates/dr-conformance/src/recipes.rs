@@ -8,9 +8,11 @@
 //! recipes narrow the peak and the level to f32 while building; "v2" ones keep f64 and the
 //! file's format narrows (f32) or keeps (f64) them.
 //!
-//! `10^x` goes through `f64::powf`, the platform's `pow`: on glibc (where the hashes were
-//! produced by Python's `**`, the same C `pow`) it reproduces every published byte, which
-//! tests/hashes.rs checks. The hash test is what would catch a `pow` that differs.
+//! `10^x` goes through `f64::powf`, the platform's `pow`; on glibc it is the `pow` behind the
+//! published files (Python's `**`), and every byte agrees (tests/hashes.rs). Not every `pow`
+//! does: the `libm` crate's gives other last bits for 3 of the recipes' 26 inputs
+//! (10^(-1.0148/20), 10^(-9/20), 10^(-15/20); glibc's are the correctly rounded ones, checked
+//! with 60-digit decimals), and the first changes file 420. The hash test catches such a pow.
 
 /// Window length at 8 kHz: trunc(8000 * 3.0040816326530613).
 const W8: usize = 24032;
