@@ -16,7 +16,8 @@ make the same ones for the golden files to agree):
   * `Bits per sample` leaves lossy tracks out, `-` if none is left;
   * the single-track layout (`--log track`): "Statistics for: Artist - Title"
     (else the file name), Peak/RMS/DR per channel with the §8 values, columns
-    for up to 2 channels, one row per channel from 3, then
+    for up to 2 channels, one row per channel from 3 (the LFE marked
+    " [LFE]"), then
     `Official DR Value` and `Precise DR Value` (the f32 track DR, 2 decimals).
 
 Usage:
@@ -128,7 +129,8 @@ class Track:
 
     @property
     def bitrate_bps(self):
-        if not self.lossy:
+        """PCM: rate * bits * channels; compressed (FLAC too): file size * 8 / duration."""
+        if self.codec.startswith("PCM"):
             return self.rate * self.bits * self.channels
         return self.file_size * 8 / self.duration if self.duration > 0 else 0.0
 
@@ -264,8 +266,9 @@ def track_log(t, product, date, crlf=False):
     else:
         for i, c in enumerate(chans):
             label = t.labels[i] if i < len(t.labels) else "Ch %d" % (i + 1)
-            lines.append("Channel %d (%s)   Peak %s dB   RMS %s dB   DR %.2f dB" % (
-                i + 1, label, ref.fmt_db(ref.db(c["peak"])), c["rms_text"], c["dr_f32"]))
+            lines.append("Channel %d (%s)   Peak %s dB   RMS %s dB   DR %.2f dB%s" % (
+                i + 1, label, ref.fmt_db(ref.db(c["peak"])), c["rms_text"], c["dr_f32"],
+                " [LFE]" if label == "LFE" else ""))
     lines += [DASH_LINE, "",
               "Official DR Value: DR%d" % m["official_dr"],
               "Precise DR Value: %.2f dB" % m["dr"], ""]
