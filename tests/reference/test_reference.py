@@ -16,6 +16,7 @@ import tempfile
 import wave
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dr_log  # noqa: E402
 import dr_reference as ref  # noqa: E402
 
 W8 = 24032                      # §1 at 8 kHz: trunc(8000 * 3.0040816326530613)
@@ -297,6 +298,90 @@ def test_integer_wavs_read_as_scaled_floats_through_both_readers():
             print("  (ffmpeg path skipped: no ffmpeg)")
     finally:
         shutil.rmtree(d)
+
+
+# ---------------------------------------------------------------- dr_log layout
+# LOG_FORMAT.md rules the two real logs do not show, expected text built from
+# the spec's widths: cells of 13, `%-35s` names, `"%-19s%s"` footers.
+def _track(name, channels, rate=8000, labels=None, codec="PCM", bits=16,
+           folder="/music/a", tags=None, file_size=0, lossy=False):
+    m = ref.analyse(channels, rate)
+    return dr_log.Track(os.path.join(folder, name + ".wav"), m,
+                        labels or ref.default_labels(len(channels)), codec,
+                        bits, lossy, file_size, tags)
+
+
+def _section_lines(tracks, stereo_columns=False):
+    return dr_log.section_log(tracks, "P", "D", stereo_columns).split("\n")
+
+
+def test_log_columns_are_the_union_in_speaker_order():
+    x = [0.5] * 10
+    tracks = [
+        _track("a", [x] * 2),
+        _track("b", [x] * 3, labels=["FL", "FR", "FC"]),
+        _track("c", [x] * 6, labels=["FL", "FR", "FC", "LFE", "BL", "BR"]),
+        _track("d", [x] * 8, labels=["FL", "FR", "FC", "LFE", "BL", "BR", "SL", "SR"]),
+    ]
+    lines = _section_lines(tracks)
+    order = ["FL", "FR", "FC", "LFE", "BL", "BR", "SL", "SR"]      # no FCL/FCR/BC
+    header = ("DR" + " " * 9 + "Peak" + " " * 11 + "RMS" + " " * 7 + "Duration " + "Track"
+              + " " * 30 + "".join(("DR (%s)" % c).rjust(13) for c in order)
+              + "".join(("RMS (%s)" % c).rjust(13) for c in order))
+    assert lines[7] == header
+    # track a (stereo) fills FL FR and leaves 6 + 6 empty cells of 13 spaces
+    row_a = lines[9]
+    assert row_a.endswith(" " * 13 * 6)
+    assert len(row_a) == 5 + 10 + 5 + 9 + 5 + 10 + 1 + 35 + 13 * 16
+
+
+def test_log_name_cut_only_with_columns():
+    x = [0.5] * 10
+    name36 = "123456789012345678901234567890abcdef"             # 36 characters
+    assert len(name36) == 36
+    name33 = name36[:33]
+    t36 = _track(name36, [x] * 3, labels=["FL", "FR", "FC"])
+    t33 = _track(name33, [x] * 3, labels=["FL", "FR", "FC"])
+    rows = _section_lines([t36, t33])[9:11]
+    # the row name is "?-" + title: 38 characters -> its first 32 + "(…)" = 35
+    assert rows[0][45:80] == "?-" + name36[:30] + "(\u2026)"
+    # 35 characters fit whole
+    assert rows[1][45:80] == "?-" + name33
+    mono = _section_lines([_track(name36, [x])])
+    assert mono[9].endswith(" ?-" + name36)                     # no columns: whole name
+
+
+def test_log_footers_sorted_and_bitrate_weighted_by_duration():
+    # A: 8000 Hz mono 16-bit PCM, 10 s -> 128 kbps; B: 8000 Hz stereo 16-bit,
+    # 30 s -> 256 kbps; C: 44100 Hz, 48000 Hz float tracks of 1 s (32-bit mono).
+    a = _track("a", [[0.5] * 80000])
+    b = _track("b", [[0.5] * 240000] * 2)
+    c = _track("c", [[0.5] * 48000], rate=48000, codec="PCM (floating-point)", bits=32)
+    d = _track("d", [[0.5] * 44100], rate=44100, bits=24)
+    lines = _section_lines([c, a, d, b])
+    footer = lines[lines.index("Official DR value: DR0") + 2:]
+    assert footer[0] == "Samplerate:        8000, 44100, 48000 Hz"
+    assert footer[1] == "Channels:          1, 2"
+    assert footer[2] == "Bits per sample:   16, 24, 32"
+    # (128 * 10 + 256 * 30 + 1536 * 1 + 1058.4 * 1) / 42 = 274.9 -> 275
+    kbps = (128 * 10 + 256 * 30 + 48 * 32 * 1 + 44.1 * 24 * 1) / 42
+    assert footer[3] == "Bitrate:           %d kbps" % math.floor(kbps + 0.5) == "Bitrate:           275 kbps"
+    assert footer[4] == "Codec:             PCM, PCM (floating-point)"
+    assert lines[lines.index("Official DR value: DR0") - 1] == "Number of tracks:  4"
+
+
+def test_log_sections_by_tags_then_folder_in_first_appearance_order():
+    x = [[0.5] * 10]
+    t1 = _track("x1", x, tags={"artist": "Ann", "album": "One", "tracknumber": "3/12", "title": "T"})
+    u1 = _track("u1", x, folder="/music/u")
+    t2 = _track("x2", x, tags={"album_artist": "Ann", "artist": "Bob", "album": "One"})
+    u2 = _track("u2", x, folder="/music/v")
+    text = "\n".join(_section_lines([t1, u1, t2, u2]))
+    assert [l for l in text.split("\n") if l.startswith("Analyzed:")] == [
+        "Analyzed: Ann / One", "Analyzed: ? / ?", "Analyzed: ? / ?"]
+    assert " 03-T\n" in text and " ?-x2\n" in text
+    # one empty line between sections
+    assert "=" * 80 + "\n\n" + "-" * 80 in text
 
 
 # ---------------------------------------------------------------- runner
