@@ -258,6 +258,18 @@ pub const REAL_LOG_MONO: &str = include_str!("../data/logs/x86-run1-02-degenerat
 /// Real log of files 301-303 (2, 3 and 6 channels, with channel columns), CRLF.
 pub const REAL_LOG_MULTICHANNEL: &str = include_str!("../data/logs/x86-run1-03-multichannel.txt");
 
+/// The lines of a log that must equal a real log's: all but line 1 (the product line), the
+/// `log date:` line and the `Codec:` line (the real logs name the codec in Chinese). Splits
+/// on `\n` and drops a `\r` before it, so a CRLF and an LF rendering compare alike.
+pub fn comparable_log_lines(log: &str) -> Vec<&str> {
+    log.split('\n')
+        .map(|line| line.strip_suffix('\r').unwrap_or(line))
+        .enumerate()
+        .filter(|(n, line)| *n != 0 && !line.starts_with("log date: ") && !line.starts_with("Codec:"))
+        .map(|(_, line)| line)
+        .collect()
+}
+
 /// The crate's `data/` folder (for tests outside Rust that want the files themselves).
 pub fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data")

@@ -74,3 +74,23 @@ fn real_logs_are_the_crlf_originals() {
         );
     }
 }
+
+#[test]
+fn comparable_log_lines_drop_product_date_and_codec_lines_whatever_the_line_ends() {
+    let real = dr_conformance::REAL_LOG_MONO;
+    let lines = dr_conformance::comparable_log_lines(real);
+    assert_eq!(lines.len(), real.split("\r\n").count() - 3);
+    assert!(lines.iter().all(|l| !l.contains('\r')));
+    assert_eq!(
+        lines[1],
+        "--------------------------------------------------------------------------------"
+    );
+    assert_eq!(lines[2], "Analyzed: ? / ?");
+    assert!(!lines
+        .iter()
+        .any(|l| l.starts_with("Codec:") || l.starts_with("log date:")));
+    let with_lf = real
+        .replace("\r\n", "\n")
+        .replace("DR Meter v1.0.8", "MacinMeter v0.1.0");
+    assert_eq!(dr_conformance::comparable_log_lines(&with_lf), lines);
+}
