@@ -1,50 +1,34 @@
 #!/usr/bin/env python3
-"""Independent renderer of the DR logs (album log and single-track log).
+"""Independent renderer of the DR logs: the section layout of foobar2000's
+DR Meter 1.0.8, and our detailed single-track layout.
 
-Written from shared/docs/LOG_FORMAT.md (and ALGORITHM.md §6-§8), NOT from the
-Rust renderer in crates/dr-report. The numbers come from this folder's own
-measurement, dr_reference.py (ffmpeg decoding, plain-Python arithmetic); tags
-and file properties come from `ffprobe -v error -show_format -show_streams
--of json`. Standard library only.
+Written from docs/LOG_FORMAT.md (and ALGORITHM.md §6-§8), NOT from the Rust
+renderer in crates/dr-report. The numbers come from this folder's own
+measurement, dr_reference.py; tags and properties of non-WAV files from
+`ffprobe -show_format -show_streams` (WAV files are read without tools and
+carry no tags). Standard library only.
 
-Where LOG_FORMAT.md is silent, these choices (the ones the Rust renderer
-documents) are made, so that both can be compared byte for byte:
-  * album row: "DR%-2d %10.2f dB %8.2f dB%10s %s" (official DR, peak dB, rms
-    dB, duration, name), i.e. the spec's example rows; no DR -> "DR- ";
-    a zero linear value -> "-inf" in the same width;
-  * 2 decimals as C printf("%.2f") (Python's '%.2f' is the same: correctly
-    rounded from the binary value);
-  * row Peak = max of the channels' sample peaks, row RMS = the MEAN of the
-    linear channel RMS values (ALGORITHM.md §8), each then in dB;
-  * duration: frames/rate rounded half up to whole seconds, then "%d:%02d"
-    (or "%d:%02d:%02d" from one hour);
-  * name: "NN-Title" (track number before any '/', zero-padded to 2) when
-    the track number and title tags exist, else the file name;
-  * sections by (album artist, else artist) + album, first-appearance order;
-    tracks missing those tags by folder ("Analyzed folder: <last folder
-    component>"); one empty line between sections;
-  * album Official DR = mean of the tracks' precise DRs, rounded half away;
-  * footer values: distinct values in first-appearance order joined by ", ";
-    bits per sample leaves lossy tracks out ("-" if none is left);
-    bitrate = one duration-weighted mean over the section of each track's
-    bitrate (PCM: rate*bits*channels; compressed: file size*8/duration),
-    in kbps rounded to nearest;
-  * single-track log: "Statistics for: Artist - Title" (artist, else album
-    artist; without artist or title the file name), a "Precise DR Value"
-    line under the Official one for two or more channels; mono has one
-    column headed "Mono" and no Precise line.
+Where LOG_FORMAT.md is silent, these choices are made (the Rust renderer must
+make the same ones for the golden files to agree):
+  * one empty line between two sections;
+  * `<tracknumber>` is the tag's number before any '/', zero-padded to two
+    digits (as foobar2000's %tracknumber%); a tag that is not a number as is;
+  * `Bits per sample` leaves lossy tracks out, `-` if none is left;
+  * the single-track layout (`--log track`): "Statistics for: Artist - Title"
+    (else the file name), Peak/RMS/DR per channel with the §8 values, columns
+    for up to 2 channels, one row per channel from 3 (the LFE marked
+    " [LFE]"), then
+    `Official DR Value` and `Precise DR Value` (the f32 track DR, 2 decimals).
 
 Usage:
-    dr_log.py [--log album|track|auto] [--date "YYYY-MM-DD HH:MM:SS"]
-              [--product "MacinMeter 0.1.0"] PATH...
+    dr_log.py [--log section|track] [--date "YYYY-MM-DD HH:MM:SS"]
+              [--product "MacinMeter v0.1.0"] [--channel-columns] [--crlf] PATH...
 PATHs are files or folders (folders: searched recursively, files in sorted
-path order). auto = the single-track log for exactly one file, else album.
-The date defaults to $MACINMETER_LOG_DATE, else the local time now.
+path order). The date defaults to $MACINMETER_LOG_DATE, else the local time.
 """
 
 import datetime
 import json
-import math
 import os
 import subprocess
 import sys
@@ -52,309 +36,245 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dr_reference as ref  # noqa: E402
 
-PRODUCT = "MacinMeter 0.1.0"
+PRODUCT = "MacinMeter v0.1.0"
 DASH_LINE = "-" * 80
 EQ_LINE = "=" * 80
-LABEL_WIDTH = 19          # "Samplerate:        " etc. (LOG_FORMAT.md examples)
+LABEL = "%-19s%s"                      # every footer line
+NAME_WIDTH = 35                        # the Track column when channel columns follow
+NAME_CUT = 32                          # ... a longer name keeps this many characters
+ELLIPSIS = "(\u2026)"
+CELL = 13                              # width of one channel cell
+
+# Speaker positions in foobar2000's order; a section's columns are the union of
+# its tracks' positions in this order, then "Ch <n>" for unnamed ones.
+SPEAKER_ORDER = ["FL", "FR", "FC", "LFE", "BL", "BR", "FCL", "FCR", "BC", "SL",
+                 "SR", "TC", "TFL", "TFC", "TFR", "TBL", "TBC", "TBR"]
 
 AUDIO_EXTENSIONS = {".flac", ".wav", ".aif", ".aiff", ".aifc", ".m4a", ".mp4",
                     ".caf", ".mka", ".mkv", ".webm", ".mp3", ".aac", ".ogg",
                     ".oga", ".opus"}
 
-# LOG_FORMAT.md: "the codec's common name (FLAC, MP3, AAC, Vorbis, Opus, ALAC,
-# PCM, ...)". Keys are ffprobe codec names.
+# LOG_FORMAT.md codec names; keys are ffprobe codec names.
 CODEC_NAMES = {"flac": "FLAC", "alac": "ALAC", "mp3": "MP3", "aac": "AAC",
-               "vorbis": "Vorbis", "opus": "Opus", "wavpack": "WavPack",
-               "ape": "APE", "tta": "TTA"}
-
-# Channel names for the multichannel rows, by ffprobe channel layout.
-LAYOUT_NAMES = {
-    "mono": ["FC"],
-    "stereo": ["FL", "FR"],
-    "2.1": ["FL", "FR", "LFE"],
-    "3.0": ["FL", "FR", "FC"],
-    "quad": ["FL", "FR", "BL", "BR"],
-    "quad(side)": ["FL", "FR", "SL", "SR"],
-    "5.0": ["FL", "FR", "FC", "BL", "BR"],
-    "5.0(side)": ["FL", "FR", "FC", "SL", "SR"],
-    "5.1": ["FL", "FR", "FC", "LFE", "BL", "BR"],
-    "5.1(side)": ["FL", "FR", "FC", "LFE", "SL", "SR"],
-    "7.1": ["FL", "FR", "FC", "LFE", "BL", "BR", "SL", "SR"],
-}
-
-
-# ---------------------------------------------------------------- numbers
-def db(linear):
-    """20*log10(x), or None for a zero value (printed as -inf)."""
-    if linear is None or linear <= 0.0:
-        return None
-    return 20.0 * math.log10(linear)
-
-
-def fmt_db(value_db, width):
-    """'%<width>.2f' of a dB value; '-inf' in the same width for None."""
-    if value_db is None:
-        return "%*s" % (width, "-inf")
-    return "%*.2f" % (width, value_db)
-
-
-def whole_seconds(frames, rate):
-    """frames/rate rounded half up, exactly (integer arithmetic)."""
-    return (2 * frames + rate) // (2 * rate)
-
-
-def fmt_duration(frames, rate):
-    s = whole_seconds(frames, rate)
-    if s >= 3600:
-        return "%d:%02d:%02d" % (s // 3600, s // 60 % 60, s % 60)
-    return "%d:%02d" % (s // 60, s % 60)
-
-
-def round_half_up(x):
-    return int(math.floor(x + 0.5))
-
+               "vorbis": "Vorbis", "opus": "Opus"}
 
 # ---------------------------------------------------------------- one track
-def ffprobe(path):
-    out = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_format", "-show_streams",
-         "-of", "json", path],
-        check=True, capture_output=True).stdout
-    return json.loads(out)
-
-
-def first_audio_stream(probe):
-    for st in probe.get("streams", []):
-        if st.get("codec_type") == "audio":
-            return st
-    raise ValueError("no audio stream")
-
-
-def read_tags(probe, stream):
-    """Container tags, then the audio stream's, keys lower-cased."""
-    tags = {}
-    for src in (stream.get("tags") or {}, probe["format"].get("tags") or {}):
-        for k, v in src.items():
-            tags[k.lower()] = v
-    return tags
-
-
-def tag(tags, *names):
-    for n in names:
-        v = tags.get(n)
-        if v is not None and v.strip() != "":
-            return v
-    return None
-
-
 class Track:
-    def __init__(self, path):
+    """What a log needs of one file: tags, properties and the measurement."""
+
+    def __init__(self, path, measurement, labels, codec, bits, lossy,
+                 file_size, tags=None):
+        tags = tags or {}
         self.path = path
-        self.file_name = os.path.basename(path)
         self.folder = os.path.dirname(os.path.abspath(path))
-        probe = ffprobe(path)
-        st = first_audio_stream(probe)
-        tags = read_tags(probe, st)
-        self.title = tag(tags, "title")
-        self.artist = tag(tags, "artist")
-        self.album_artist = tag(tags, "album_artist", "albumartist",
-                                "album artist")
-        self.album = tag(tags, "album")
-        self.track_number = tag(tags, "track", "tracknumber")
-        self.file_size = int(probe["format"]["size"])
+        self.stem = os.path.splitext(os.path.basename(path))[0]
+        self.title = tags.get("title")
+        self.artist = tags.get("artist")
+        self.album_artist = tags.get("album_artist")
+        self.album = tags.get("album")
+        self.track_number = tags.get("tracknumber")
+        self.m = measurement
+        self.rate = measurement["sample_rate"]
+        self.channels = measurement["channels"]
+        self.frames = measurement["frames"]
+        self.labels = labels
+        self.codec = codec
+        self.bits = bits
+        self.lossy = lossy
+        self.file_size = file_size
 
-        m = ref.analyse_file(path)                 # the reference measurement
-        self.m = m
-        self.codec_id = m["codec"]
-        self.lossy = m["codec"] in ref.LOSSY_CODECS
-        self.rate = m["sample_rate"]
-        self.channels = m["channels"]
-        self.frames = m["frames"]
-        self.layout = m["channel_layout"]
-        if self.lossy:
-            self.bits = None
+    @classmethod
+    def from_wav(cls, path):
+        """A WAV file read without tools (no tags)."""
+        m = ref.analyse_wav(path)
+        codec = "PCM (floating-point)" if m["float"] else "PCM"
+        return cls(path, m, m["channel_labels"], codec, m["bits"], False,
+                   os.path.getsize(path))
+
+    @classmethod
+    def from_file(cls, path):
+        """Any file, through ffprobe / ffmpeg."""
+        probe = json.loads(subprocess.run(
+            ["ffprobe", "-v", "error", "-show_format", "-show_streams",
+             "-of", "json", path], check=True, capture_output=True).stdout)
+        st = next(s for s in probe.get("streams", []) if s.get("codec_type") == "audio")
+        raw_tags = {}
+        for src in (st.get("tags") or {}, probe["format"].get("tags") or {}):
+            for k, v in src.items():
+                if v.strip():
+                    raw_tags[k.lower()] = v
+        tags = {
+            "title": raw_tags.get("title"),
+            "artist": raw_tags.get("artist"),
+            "album_artist": raw_tags.get("album_artist") or raw_tags.get("albumartist")
+            or raw_tags.get("album artist"),
+            "album": raw_tags.get("album"),
+            "tracknumber": raw_tags.get("track") or raw_tags.get("tracknumber"),
+        }
+        m = ref.analyse_file(path)
+        cid = m["codec"]
+        if cid.startswith("pcm_"):
+            codec = "PCM (floating-point)" if cid.startswith("pcm_f") else "PCM"
         else:
-            self.bits = (int(st.get("bits_per_raw_sample") or 0)
-                         or int(st.get("bits_per_sample") or 0) or m["bits"])
-        self.pcm = self.codec_id.startswith("pcm_")
-        self.codec = "PCM" if self.pcm else CODEC_NAMES.get(
-            self.codec_id, self.codec_id.upper())
+            codec = CODEC_NAMES.get(cid, cid.upper())
+        bits = None if m["lossy"] else (int(st.get("bits_per_raw_sample") or 0)
+                                        or int(st.get("bits_per_sample") or 0)
+                                        or m["bits"] or 32)
+        return cls(path, m, m["channel_labels"], codec, bits, m["lossy"],
+                   int(probe["format"]["size"]), tags)
 
-    # seconds, exact
     @property
     def duration(self):
         return self.frames / self.rate if self.rate else 0.0
 
     @property
     def bitrate_bps(self):
-        if self.pcm:
+        """PCM: rate * bits * channels; compressed (FLAC too): file size * 8 / duration."""
+        if self.codec.startswith("PCM"):
             return self.rate * self.bits * self.channels
-        if self.duration <= 0:
-            return 0.0
-        return self.file_size * 8 / self.duration
-
-    @property
-    def precise_dr(self):
-        return self.m["precise_dr"]
-
-    @property
-    def official_dr(self):
-        return self.m["official_dr"]
+        return self.file_size * 8 / self.duration if self.duration > 0 else 0.0
 
     def row_name(self):
-        if self.track_number is not None and self.title is not None:
-            num = self.track_number.split("/")[0].strip()
-            if num.isdigit():
-                num = "%02d" % int(num)
-            return "%s-%s" % (num, self.title)
-        return self.file_name
+        number = "?"
+        if self.track_number is not None:
+            number = self.track_number.split("/")[0].strip()
+            if number.isdigit():
+                number = "%02d" % int(number)
+        return "%s-%s" % (number, self.title if self.title is not None else self.stem)
 
     def group_key(self):
         artist = self.album_artist or self.artist
-        if artist is not None and self.album is not None:
-            return ("tags", artist, self.album)
-        return ("folder", self.folder)
+        if artist is None and self.album is None:
+            return ("folder", self.folder, "?", "?")
+        return ("tags", "", artist or "?", self.album or "?")
 
 
-# ---------------------------------------------------------------- footer
-def distinct(values):
-    out = []
-    for v in values:
-        if v not in out:
-            out.append(v)
-    return out
+# ---------------------------------------------------------------- a section
+def column_labels(tracks):
+    used = set(label for t in tracks for label in t.labels)
+    named = [s for s in SPEAKER_ORDER if s in used]
+    unnamed = sorted((s for s in used if s not in SPEAKER_ORDER),
+                     key=lambda s: int(s.split()[1]))
+    return named + unnamed
 
 
-def label(name, value):
-    return "%-*s%s" % (LABEL_WIDTH, name + ":", value)
+def wants_columns(tracks, stereo_columns):
+    most = max(t.channels for t in tracks)
+    return most > 2 or (stereo_columns and most == 2)
+
+
+def cut_name(name):
+    return name if len(name) <= NAME_WIDTH else name[:NAME_CUT] + ELLIPSIS
+
+
+def table_header(columns):
+    head = "%-5s%10s%14s%15s " % ("DR", "Peak", "RMS", "Duration")
+    if not columns:
+        return head + "Track"
+    return (head + "%-35s" % "Track"
+            + "".join("%13s" % ("DR (%s)" % c) for c in columns)
+            + "".join("%13s" % ("RMS (%s)" % c) for c in columns))
+
+
+def row(t, columns):
+    m = t.m
+    line = "%-5s%10s dBFS%9s dBFS%10s " % (
+        "DR%d" % m["official_dr"], m["peak_text"], m["rms_text"], m["duration_text"])
+    if not columns:
+        return line + t.row_name()
+    by_label = dict(zip(t.labels, m["per_channel"]))
+    dr_cells = "".join("%10.2f dB" % by_label[c]["dr_f32"] if c in by_label else " " * CELL
+                       for c in columns)
+    rms_cells = "".join("%8s dBFS" % by_label[c]["rms_text"] if c in by_label else " " * CELL
+                        for c in columns)
+    return line + "%-35s" % cut_name(t.row_name()) + dr_cells + rms_cells
+
+
+def join_sorted(values, key=None):
+    return ", ".join(str(v) for v in sorted(set(values), key=key))
 
 
 def footer(tracks):
-    rates = ", ".join("%d Hz" % r for r in distinct(t.rate for t in tracks))
-    chans = ", ".join(str(c) for c in distinct(t.channels for t in tracks))
-    bits = distinct(t.bits for t in tracks if not t.lossy)
-    bits = ", ".join(str(b) for b in bits) if bits else "-"
-    total_dur = sum(t.duration for t in tracks)
-    if total_dur > 0:
-        bps = sum(t.bitrate_bps * t.duration for t in tracks) / total_dur
-    else:
-        bps = 0.0
-    codecs = ", ".join(distinct(t.codec for t in tracks))
+    total = sum(t.duration for t in tracks)
+    bps = sum(t.bitrate_bps * t.duration for t in tracks) / total if total > 0 else 0.0
+    bits = [t.bits for t in tracks if not t.lossy]
     return [
-        label("Samplerate", rates),
-        label("Channels", chans),
-        label("Bits per sample", bits),
-        label("Bitrate", "%d kbps" % round_half_up(bps / 1000.0)),
-        label("Codec", codecs),
+        LABEL % ("Samplerate:", join_sorted(t.rate for t in tracks) + " Hz"),
+        LABEL % ("Channels:", join_sorted(t.channels for t in tracks)),
+        LABEL % ("Bits per sample:", join_sorted(bits) if bits else "-"),
+        LABEL % ("Bitrate:", "%d kbps" % ref.lround(bps / 1000.0)),
+        LABEL % ("Codec:", join_sorted(t.codec for t in tracks)),
         EQ_LINE,
     ]
+
+
+def section(tracks, stereo_columns):
+    _, _, artist, album = tracks[0].group_key()
+    columns = column_labels(tracks) if wants_columns(tracks, stereo_columns) else []
+    album_dr = ref.album_dr([t.m["dr"] for t in tracks])
+    lines = [DASH_LINE, "Analyzed: %s / %s" % (artist, album), DASH_LINE, "",
+             table_header(columns), DASH_LINE]
+    lines += [row(t, columns) for t in tracks]
+    lines += [DASH_LINE, "",
+              LABEL % ("Number of tracks:", len(tracks)),
+              LABEL % ("Official DR value:", "DR%d" % ref.official(album_dr)),
+              ""]
+    return lines + footer(tracks)
 
 
 def head(product, date):
     return [product, "log date: %s" % date, ""]
 
 
-# ---------------------------------------------------------------- album log
-def album_row(t):
-    chans = t.m["per_channel"]
-    peak = max(c["peak"] for c in chans)
-    rms = sum(c["rms"] for c in chans) / len(chans)
-    dr = "%-2d" % t.official_dr if t.official_dr is not None else "%-2s" % "-"
-    return "DR%s %s dB %s dB%10s %s" % (
-        dr, fmt_db(db(peak), 10), fmt_db(db(rms), 8),
-        fmt_duration(t.frames, t.rate), t.row_name())
-
-
-def album_section(tracks):
-    key = tracks[0].group_key()
-    if key[0] == "tags":
-        heading = "Analyzed: %s / %s" % (key[1], key[2])
-    else:
-        heading = "Analyzed folder: %s" % os.path.basename(key[1])
-    lines = [DASH_LINE, heading, DASH_LINE, "",
-             "DR         Peak         RMS     Duration Track", DASH_LINE]
-    lines += [album_row(t) for t in tracks]
-    official = ref.album_official([t.precise_dr for t in tracks])
-    lines += [DASH_LINE, "",
-              label("Number of tracks", str(len(tracks))),
-              label("Official DR value",
-                    "DR%d" % official if official is not None else "DR-"),
-              ""]
-    lines += footer(tracks)
-    return lines
-
-
-def album_log(tracks, product, date):
+def section_log(tracks, product, date, stereo_columns=False, crlf=False):
+    """The DR Meter 1.0.8 log: sections by (album artist, else artist) + album
+    in first-appearance order, untagged tracks by folder."""
     groups = {}
-    order = []
     for t in tracks:
-        k = t.group_key()
-        if k not in groups:
-            groups[k] = []
-            order.append(k)
-        groups[k].append(t)
+        groups.setdefault(t.group_key(), []).append(t)
     lines = head(product, date)
-    for i, k in enumerate(order):
+    for i, group in enumerate(groups.values()):
         if i:
             lines.append("")
-        lines += album_section(groups[k])
-    return "\n".join(lines) + "\n"
+        lines += section(group, stereo_columns)
+    eol = "\r\n" if crlf else "\n"
+    return eol.join(lines) + eol
 
 
-# ---------------------------------------------------------------- track log
-def track_log(t, product, date):
+# ---------------------------------------------------------------- track layout
+def track_log(t, product, date, crlf=False):
+    """Our detailed single-track layout (LOG_FORMAT.md, on request)."""
     artist = t.artist or t.album_artist
-    if artist is not None and t.title is not None:
-        who = "%s - %s" % (artist, t.title)
-    else:
-        who = t.file_name
-    lines = head(product, date)
-    lines += [DASH_LINE,
-              "Statistics for: %s" % who,
-              "Number of samples: %d" % t.frames,
-              "Duration: %s" % fmt_duration(t.frames, t.rate),
-              DASH_LINE, ""]
-    chans = t.m["per_channel"]
-
-    def dr_text(c, width):
-        return "%*.2f" % (width, c["dr"])
-
+    who = "%s - %s" % (artist, t.title) if artist and t.title else os.path.basename(t.path)
+    m = t.m
+    chans = m["per_channel"]
+    lines = head(product, date) + [
+        DASH_LINE, "Statistics for: %s" % who,
+        "Number of samples: %d" % t.frames,
+        "Duration: %s" % m["duration_text"], DASH_LINE, ""]
     if len(chans) <= 2:
         names = ["Mono"] if len(chans) == 1 else ["Left", "Right"]
         sep = " dB   ---"
         lines.append(" " * 11 + (" " * 9).join("%10s" % n for n in names))
         lines.append("")
         lines.append("%-11s" % "Peak Value:" + sep.join(
-            fmt_db(db(c["peak"]), 10) for c in chans) + " dB")
+            "%10s" % ref.fmt_db(ref.db(c["peak"])) for c in chans) + " dB")
         lines.append("%-11s" % "Avg RMS:" + sep.join(
-            fmt_db(db(c["rms"]), 10) for c in chans) + " dB")
+            "%10s" % c["rms_text"] for c in chans) + " dB")
         lines.append("%-11s" % "DR channel:" + sep.join(
-            dr_text(c, 10) for c in chans) + " dB")
+            "%10.2f" % c["dr_f32"] for c in chans) + " dB")
     else:
-        # LOG_FORMAT.md gives one example row only; widths are not pinned
-        # there, so this layout is not covered by the golden files.
-        names = LAYOUT_NAMES.get(t.layout or "", [])
         for i, c in enumerate(chans):
-            name = " (%s)" % names[i] if i < len(names) else ""
-            marks = ""
-            if i < len(names) and names[i] == "LFE":
-                marks += " [LFE]"
-            if c["silent"]:
-                marks += " [silent]"
-            lines.append("Channel %d%s   Peak %s dB   RMS %s dB   DR %s dB%s" % (
-                i + 1, name, fmt_db(db(c["peak"]), 0), fmt_db(db(c["rms"]), 0),
-                dr_text(c, 0), marks))
-    lines += [DASH_LINE, ""]
-    off = t.official_dr
-    lines.append("Official DR Value: %s" % ("DR%d" % off if off is not None
-                                             else "DR-"))
-    if len(chans) >= 2:
-        p = t.precise_dr
-        lines.append("Precise DR Value: %s" % ("%.2f dB" % p if p is not None
-                                                else "-"))
-    lines.append("")
+            label = t.labels[i] if i < len(t.labels) else "Ch %d" % (i + 1)
+            lines.append("Channel %d (%s)   Peak %s dB   RMS %s dB   DR %.2f dB%s" % (
+                i + 1, label, ref.fmt_db(ref.db(c["peak"])), c["rms_text"], c["dr_f32"],
+                " [LFE]" if label == "LFE" else ""))
+    lines += [DASH_LINE, "",
+              "Official DR Value: DR%d" % m["official_dr"],
+              "Precise DR Value: %.2f dB" % m["dr"], ""]
     lines += footer([t])
-    return "\n".join(lines) + "\n"
+    eol = "\r\n" if crlf else "\n"
+    return eol.join(lines) + eol
 
 
 # ---------------------------------------------------------------- main
@@ -362,11 +282,8 @@ def expand(paths):
     files = []
     for p in paths:
         if os.path.isdir(p):
-            found = []
-            for root, _dirs, names in os.walk(p):
-                for n in names:
-                    if os.path.splitext(n)[1].lower() in AUDIO_EXTENSIONS:
-                        found.append(os.path.join(root, n))
+            found = [os.path.join(root, n) for root, _d, names in os.walk(p)
+                     for n in names if os.path.splitext(n)[1].lower() in AUDIO_EXTENSIONS]
             files += sorted(found)
         else:
             files.append(p)
@@ -374,10 +291,11 @@ def expand(paths):
 
 
 def main(argv):
-    layout = "auto"
+    layout = "section"
     date = os.environ.get("MACINMETER_LOG_DATE") or \
         datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
     product = PRODUCT
+    stereo_columns = crlf = False
     paths = []
     it = iter(argv)
     for a in it:
@@ -387,20 +305,24 @@ def main(argv):
             date = next(it)
         elif a == "--product":
             product = next(it)
+        elif a == "--channel-columns":
+            stereo_columns = True
+        elif a == "--crlf":
+            crlf = True
         elif a in ("-h", "--help"):
             print(__doc__)
             return 0
         else:
             paths.append(a)
     files = expand(paths)
-    if not files or layout not in ("album", "track", "auto"):
+    if not files or layout not in ("section", "track"):
         print(__doc__, file=sys.stderr)
         return 2
-    tracks = [Track(f) for f in files]
-    if layout == "track" or (layout == "auto" and len(tracks) == 1):
-        out = "".join(track_log(t, product, date) for t in tracks)
+    tracks = [Track.from_file(f) for f in files]
+    if layout == "track":
+        out = "".join(track_log(t, product, date, crlf) for t in tracks)
     else:
-        out = album_log(tracks, product, date)
+        out = section_log(tracks, product, date, stereo_columns, crlf)
     sys.stdout.buffer.write(out.encode("utf-8"))
     return 0
 

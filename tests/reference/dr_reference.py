@@ -1,48 +1,41 @@
 #!/usr/bin/env python3
-"""Independent reference implementation of the DR measurement.
+"""Independent reference implementation of the DR measurement of foobar2000's
+DR Meter 1.0.8 (x64, default settings), as docs/ALGORITHM.md states it.
 
-Written straight from shared/docs/ALGORITHM.md (foobar2000 DR Meter rules),
-independently of the Rust code in crates/. Pure Python 3 standard library,
-no numpy: every step is plain arithmetic that can be read against the spec.
+Written from the spec text, independently of the Rust code in crates/. Pure
+Python 3 standard library: every step is plain arithmetic that reads against
+the spec, section by section (the § numbers below are ALGORITHM.md's).
 
-Audio is decoded by the `ffmpeg` command-line tool into raw interleaved PCM in
-the file's native sample format (integers at their own bit depth, floats as
-f64), and described by `ffprobe`.
+Samples are what foobar2000 hands the component: f64, integer PCM scaled by
+1/2^(bits-1) (unsigned 8-bit: (v-128)/128), floats widened exactly. Audio is
+decoded by `ffmpeg` (other formats) or by read_wav() below (WAV, no tools).
 
 Usage:
-    dr_reference.py FILE [FILE ...]          one JSON object per file (a list
-                                             if several), full-precision floats
-    dr_reference.py --pretty FILE            indented JSON
-
-Exactness:
-  * integer PCM: Σx² is an exact Python integer sum of the squared integer
-    samples; it is scaled once, as an exact fraction, and rounded to float once
-    (correctly rounded), so rms values are the best possible f64 values.
-  * float PCM (and every lossy codec, whose decoders output f32): Σx² is
-    math.fsum of the f64 squares (exact for f32-valued samples, whose squares
-    fit in 53 bits; correctly rounded sum).
+    dr_reference.py FILE [FILE ...]     one JSON object per file (a list if
+                                        several); full-precision floats
+    dr_reference.py --pretty FILE       indented JSON
 """
 
 import json
 import math
+import os
+import struct
 import subprocess
 import sys
 from array import array
-from fractions import Fraction
 
 # ---------------------------------------------------------------- constants
-# ALGORITHM.md §1: W = floor(rate * 3.0040816326530613), 3.0040816... = 736/245.
-WINDOW_NUM = 736
-WINDOW_DEN = 245
-# §1: a tail counts as a window when it holds at least this many frames.
-MIN_TAIL_FRAMES = 2
-# §3: histogram of 10001 bins, bin = clamp(trunc(10000 * rms_w), 0, 10000).
-HIST_SCALE = 10000
+# §1: W = trunc(rate * this), computed in f64.
+WINDOW_SECONDS = 3.0040816326530613
+# §2: peak and RMS keys are lround(KEY_SCALE * log10(x)), in 0.01 dB.
+KEY_SCALE = 2000.0
+# §2: the peak slots start empty with this key and amplitude 0.
+EMPTY_PEAK_KEY = -100000
+# §2: RMS keys are clamped to [KEY_MIN, 0]; bin = key - KEY_MIN (0..=10000).
+KEY_MIN = -10000
 HIST_BINS = 10001
-# §3: the loudest 20 %.
-LOUDEST_FRACTION = 0.2
-# §5: a channel is silent when peak_sel or rms20 is <= this.
-SILENCE_THRESHOLD = 1e-12
+# §3: the loudest fifth of the windows.
+LOUD_DIVISOR = 5
 
 # Codecs whose decoders output (lossy) float samples: decoded to f64le.
 LOSSY_CODECS = {"mp3", "mp2", "mp1", "aac", "aac_latm", "vorbis", "opus",
@@ -50,186 +43,298 @@ LOSSY_CODECS = {"mp3", "mp2", "mp1", "aac", "aac_latm", "vorbis", "opus",
                 "musepack8", "dts"}
 
 
-def window_frames(sample_rate):
-    """§1: floor(sample_rate * 736/245), computed exactly with integers."""
-    return (sample_rate * WINDOW_NUM) // WINDOW_DEN
+# ---------------------------------------------------------------- arithmetic
+def f32(x):
+    """IEEE binary32 narrowing (round to nearest even), back as a float."""
+    return struct.unpack("<f", struct.pack("<f", x))[0]
 
 
-def loudest_count(n_windows):
-    """§3: k = max(1, trunc(0.2 * N))."""
-    return max(1, int(LOUDEST_FRACTION * n_windows))
+def lround(x):
+    """C's lround: to nearest, halves away from zero, with no double rounding
+    (floor(x + 0.5) would round the addition first)."""
+    if x < 0:
+        return -lround(-x)
+    fl = math.floor(x)
+    # exact for x >= 0: floor(x) is a multiple of x's ulp, at most x
+    return int(fl) + (1 if x - fl >= 0.5 else 0)
 
 
-def round_half_away(x):
-    """§6: round half away from zero."""
-    if x >= 0:
-        return int(math.floor(x + 0.5))
-    return -int(math.floor(-x + 0.5))
+def window_frames(rate):
+    """§1: trunc(rate * 3.0040816326530613) in f64."""
+    return math.floor(rate * WINDOW_SECONDS)
+
+
+def centi_db_key(value):
+    """§2: lround(2000 * log10(value)) for value > 0: the level in 0.01 dB."""
+    return lround(KEY_SCALE * math.log10(value))
+
+
+def bin_power(b):
+    """§3: the power a window of bin b stands for: 10^((b*0.01 - 100) / 10)."""
+    return 10.0 ** ((b * 0.01 - 100) / 10)
+
+
+def loud_target(n_windows):
+    """§3: target = max(1, N / 5), integer division."""
+    return max(1, n_windows // LOUD_DIVISOR)
+
+
+def official(dr_f32):
+    """§6/§7: the shown DR<n>, n = trunc(x + 0.5)."""
+    return math.trunc(dr_f32 + 0.5)
+
+
+def db(value):
+    """§8: f32(20 * log10(value)); None (printed -inf) for 0."""
+    if value == 0:
+        return None
+    return f32(20.0 * math.log10(value))
+
+
+def fmt_db(value_db):
+    """§8: '%.2f' in the C locale, '-inf' for None, and never '-0.00':
+    a value strictly between -0.01 and 0.01 prints 0.00."""
+    if value_db is None:
+        return "-inf"
+    if -0.01 < value_db < 0.01:
+        return "0.00"
+    return "%.2f" % value_db
+
+
+def fmt_dr(dr_f32):
+    """A channel's DR in dB as the log prints it: '%.2f' of the f32 value."""
+    return "%.2f" % dr_f32
+
+
+def duration_seconds(frames, rate):
+    """§8: llround(frames / rate), the division in f64."""
+    return lround(frames / rate) if rate else 0
+
+
+def fmt_duration(frames, rate):
+    """§8: m:ss below an hour, h:mm:ss below a day, Dd h:mm:ss below a week,
+    else Wwk Dd h:mm:ss."""
+    s = duration_seconds(frames, rate)
+    mm_ss = "%02d:%02d" % (s // 60 % 60, s % 60)
+    if s < 3600:
+        return "%d:%02d" % (s // 60, s % 60)
+    if s < 86400:
+        return "%d:%s" % (s // 3600, mm_ss)
+    hms = "%d:%s" % (s // 3600 % 24, mm_ss)
+    if s < 7 * 86400:
+        return "%dd %s" % (s // 86400, hms)
+    return "%dwk %dd %s" % (s // (7 * 86400), s // 86400 % 7, hms)
 
 
 # ---------------------------------------------------------------- one channel
-class Samples:
-    """One channel's samples plus how to turn them into floats in [-1, 1].
-
-    kind 'int': values are Python ints v, x = v / 2**(bits-1) (for unsigned
-                8-bit the caller has already subtracted 128, bits = 8).
-    kind 'float': values are floats, x = v.
-    """
-
-    def __init__(self, values, kind, bits=None):
-        assert kind in ("int", "float")
-        self.values = values
-        self.kind = kind
-        self.bits = bits
-        if kind == "int":
-            self.scale = 2 ** (bits - 1)          # x = v / scale
-
-    def sum_squares(self, lo, hi):
-        """Σ v² over [lo, hi): exact int for 'int', fsum for 'float'."""
-        chunk = self.values[lo:hi]
-        if self.kind == "int":
-            return sum(v * v for v in chunk)
-        return math.fsum(v * v for v in chunk)
-
-    def max_abs(self, lo, hi):
-        chunk = self.values[lo:hi]
-        return max(abs(v) for v in chunk) if hi > lo else 0
-
-    def mean_square_x2(self, total, n):
-        """2 * Σx² / n as a float (x scaled to [-1, 1])."""
-        if self.kind == "int":
-            # exact fraction, rounded once
-            return float(Fraction(2 * total, n * self.scale * self.scale))
-        return 2.0 * total / n
-
-    def to_unit(self, v):
-        """A sample (or max |sample|) as the float x."""
-        if self.kind == "int":
-            return float(Fraction(v, self.scale))   # exact: power of two
-        return float(v)
-
-
-def analyse_channel(samples, n_frames, sample_rate):
-    """Measure one channel (§1-§5, §8). Returns a dict of linear values."""
-    W = window_frames(sample_rate)
-
-    # §1 windows: back to back from frame 0; the tail counts if >= 2 frames.
-    bounds = []
-    start = 0
-    while start < n_frames:
-        end = min(start + W, n_frames)
-        if end - start == W or end - start >= MIN_TAIL_FRAMES:
-            bounds.append((start, end))
-        start = end
-
-    # §2 per window: rms_w = sqrt(2*sum/n), peak_w = max |x|.
+def analyse_channel(xs, rate):
+    """§1-§5 for one channel's samples xs (a list of floats)."""
+    n_frames = len(xs)
+    W = window_frames(rate)
     hist = [0] * HIST_BINS
-    counted = 0
-    p1 = 0.0
-    p2 = 0.0
-    n_windows_with_peak = 0
-    for lo, hi in bounds:
-        n = hi - lo
-        s = samples.sum_squares(lo, hi)
-        rms_w = math.sqrt(samples.mean_square_x2(s, n))
-        peak_w = samples.to_unit(samples.max_abs(lo, hi))
+    n_windows = 0
+    sum_rms2 = 0.0
+    primary_key, primary_amp = EMPTY_PEAK_KEY, 0.0
+    secondary_key, secondary_amp = EMPTY_PEAK_KEY, 0.0
 
-        # §3 histogram: trunc, clamp, non-finite values not counted.
-        if math.isfinite(rms_w):
-            b = int(HIST_SCALE * rms_w)           # trunc toward zero
-            b = min(max(b, 0), HIST_BINS - 1)
-            hist[b] += 1
-            counted += 1
+    # §1: windows back to back from frame 0; any non-empty tail is a window.
+    for lo in range(0, n_frames, W):
+        window = xs[lo:lo + W]
+        n = len(window)
+        # §2: Σx² in f64 in sample order (a plain running sum, as foobar).
+        total = 0.0
+        for x in window:
+            total += x * x
+        peak = max(abs(x) for x in window)
+        rms2 = 2 * total / n
+        rms = math.sqrt(rms2)
+        n_windows += 1
+        sum_rms2 += rms2
 
-        # §4 the two largest window peaks (equal values count twice).
-        n_windows_with_peak += 1
-        if peak_w > p1:
-            p2 = p1
-            p1 = peak_w
-        elif peak_w > p2:
-            p2 = peak_w
-    if n_windows_with_peak == 1:
-        p2 = p1                                    # one window: p2 = p1
+        # §2 peak ranking by key, strict comparisons: ties keep arrival order.
+        if peak > 0:
+            pk = centi_db_key(peak)
+            if pk > primary_key:
+                secondary_key, secondary_amp = primary_key, primary_amp
+                primary_key, primary_amp = pk, peak
+            elif pk > secondary_key:
+                secondary_key, secondary_amp = pk, peak
 
-    # §3 rms20: walk bins from the top until k windows are taken.
-    k = loudest_count(counted)
-    remaining = k
-    acc = 0.0
+        # §2 histogram: zero-RMS windows count in N but enter no bin.
+        if rms != 0:
+            rk = min(max(centi_db_key(rms), KEY_MIN), 0)
+            hist[rk - KEY_MIN] += 1
+
+    # §3: whole bins from the top until `target` windows are taken.
+    target = loud_target(n_windows)
+    taken = 0
+    power = 0.0
     for b in range(HIST_BINS - 1, -1, -1):
-        if remaining == 0:
+        count = hist[b]
+        if count == 0:
+            continue
+        taken += count
+        power += count * bin_power(b)
+        if taken >= target:
             break
-        take = min(hist[b], remaining)
-        if take:
-            acc += take * b * b * 1e-8
-            remaining -= take
-    rms20 = math.sqrt(acc / k)
+    loud_rms = math.sqrt(power / taken) if taken else 0.0
 
-    # §4 selected peak.
-    peak_sel = p2 if p2 > 0 else p1
-
-    # §5 DR of the channel, silent rule.
-    if peak_sel > 0 and rms20 > 0:
-        dr = 20.0 * math.log10(peak_sel / rms20)
+    # §4: DR from the second peak (the first if there is none); negative ->
+    # the primary peak, clamped at 0.
+    sel = secondary_amp if secondary_amp > 0 else primary_amp
+    dr_peak = sel
+    if sel > 0 and taken > 0 and loud_rms != 0:
+        dr = -20 * math.log10(loud_rms / sel)
+        if dr < 0:
+            dr_peak = primary_amp
+            dr = max(-20 * math.log10(loud_rms / primary_amp), 0.0)
     else:
         dr = 0.0
-    silent = peak_sel <= SILENCE_THRESHOLD or rms20 <= SILENCE_THRESHOLD
 
-    # §8 track peak / RMS over the whole channel (all frames).
-    track_peak = samples.to_unit(samples.max_abs(0, n_frames))
-    if n_frames > 0:
-        total = samples.sum_squares(0, n_frames)
-        track_rms = math.sqrt(samples.mean_square_x2(total, n_frames))
-    else:
-        track_rms = 0.0
+    # §5: the RMS column, quadratic mean of the window RMS values.
+    channel_rms = math.sqrt(sum_rms2 / n_windows) if n_windows else 0.0
 
     return {
-        "dr": dr,
-        "peak_selected": peak_sel,
-        "p1": p1,
-        "p2": p2,
-        "rms20": rms20,
-        "peak": track_peak,
-        "rms": track_rms,
-        "silent": silent,
-        "windows_counted": counted,
-        "k": k,
+        "dr": dr,                       # f64, as the track mean uses it
+        "dr_f32": f32(dr),              # §4 published
+        "rms": f32(channel_rms),        # §4/§5 published
+        "peak": f32(primary_amp),       # §4 published: the sample peak
+        "dr_peak": dr_peak,             # the peak the DR used
+        "loud_rms": loud_rms,
+        # §4's "otherwise": no peak or no histogram entry (DR 0 by rule)
+        "silent": not (primary_amp > 0 and taken > 0 and loud_rms != 0),
+        "windows": n_windows,
+        "target": target,
+        "taken": taken,
+        "primary_key": primary_key if primary_amp > 0 else None,
+        "secondary_key": secondary_key if secondary_amp > 0 else None,
+        "primary_amp": primary_amp,
+        "secondary_amp": secondary_amp,
     }
 
 
-def analyse(channels, n_frames, sample_rate):
-    """Measure a track given per-channel Samples. §6 track DR."""
-    per_ch = [analyse_channel(c, n_frames, sample_rate) for c in channels]
-    live = [c["dr"] for c in per_ch if not c["silent"]]
-    if live:
-        precise = sum(live) / len(live)
-        official = round_half_away(precise)
-    else:
-        precise = None
-        official = None
-    W = window_frames(sample_rate)
-    full, tail = divmod(n_frames, W)
-    windows = full + (1 if tail >= MIN_TAIL_FRAMES else 0)
+# ---------------------------------------------------------------- a track
+def analyse(channels, rate):
+    """§6 and §8 for a track given as a list of channels (lists of floats)."""
+    per_ch = [analyse_channel(xs, rate) for xs in channels]
+    n_frames = len(channels[0]) if channels else 0
+    C = len(per_ch)
+    # §6: the f32 mean over ALL channels of the f64 channel DRs.
+    track_dr = f32(sum(c["dr"] for c in per_ch) / C) if C else 0.0
+    # §8: row Peak = max f32 peak; row RMS = quadratic mean over channels of
+    # the f32 RMS, each square done in f32.
+    peak = max((c["peak"] for c in per_ch), default=0.0)
+    rms = math.sqrt(sum(f32(c["rms"] * c["rms"]) for c in per_ch) / C) if C else 0.0
+    for c in per_ch:
+        c["dr_text"] = fmt_dr(c["dr_f32"])
+        c["rms_text"] = fmt_db(db(c["rms"]))
     return {
-        "sample_rate": sample_rate,
-        "channels": len(channels),
+        "sample_rate": rate,
+        "channels": C,
         "frames": n_frames,
-        "window_frames": W,
-        "windows": windows,
+        "window_frames": window_frames(rate),
         "per_channel": per_ch,
-        "precise_dr": precise,
-        "official_dr": official,
+        "dr": track_dr,
+        "official_dr": official(track_dr),
+        "peak": peak,
+        "rms": rms,
+        "peak_db": db(peak),
+        "rms_db": db(rms),
+        "peak_text": fmt_db(db(peak)),
+        "rms_text": fmt_db(db(rms)),
+        "duration_seconds": duration_seconds(n_frames, rate),
+        "duration_text": fmt_duration(n_frames, rate),
     }
 
 
-def album_official(precise_drs):
-    """§7: album DR = mean of the tracks' precise DRs, rounded half away."""
-    vals = [p for p in precise_drs if p is not None]
-    if not vals:
-        return None
-    return round_half_away(sum(vals) / len(vals))
+def album_dr(track_drs):
+    """§7: f32 of the mean of the tracks' f32 DRs (DR0 tracks included)."""
+    if not track_drs:
+        return 0.0
+    return f32(sum(track_drs) / len(track_drs))
 
 
-# ---------------------------------------------------------------- decoding
+# ---------------------------------------------------------------- WAV reading
+# Channel labels by WAVE_FORMAT_EXTENSIBLE mask bit (SPEAKER_* order).
+MASK_LABELS = ["FL", "FR", "FC", "LFE", "BL", "BR", "FCL", "FCR", "BC", "SL",
+               "SR", "TC", "TFL", "TFC", "TFR", "TBL", "TBC", "TBR"]
+
+
+def read_wav(path):
+    """A WAV file's samples as foobar2000 hands them, without ffmpeg.
+    Returns (info dict, list of channels)."""
+    with open(path, "rb") as fh:
+        blob = fh.read()
+    if blob[:4] != b"RIFF" or blob[8:12] != b"WAVE":
+        raise ValueError("%s: not a RIFF/WAVE file" % path)
+    pos, fmt, data = 12, None, None
+    while pos + 8 <= len(blob):
+        cid, size = blob[pos:pos + 4], struct.unpack_from("<I", blob, pos + 4)[0]
+        payload = blob[pos + 8:pos + 8 + size]
+        if cid == b"fmt ":
+            fmt = payload
+        elif cid == b"data":
+            data = payload
+        pos += 8 + size + (size & 1)
+    if fmt is None or data is None:
+        raise ValueError("%s: no fmt or data chunk" % path)
+    tag, nch, rate, _, block, bits = struct.unpack_from("<HHIIHH", fmt)
+    mask = None
+    if tag == 0xFFFE:
+        mask = struct.unpack_from("<I", fmt, 20)[0]
+        tag = struct.unpack_from("<H", fmt, 24)[0]
+    if tag == 3 and bits in (32, 64):
+        raw = array("f" if bits == 32 else "d")
+        raw.frombytes(data[:len(data) // block * block])
+        if sys.byteorder != "little":
+            raw.byteswap()
+        values = raw.tolist()
+    elif tag == 1 and bits == 8:
+        values = [(v - 128) / 128 for v in data]
+    elif tag == 1 and bits in (16, 24, 32):
+        width = bits // 8
+        scale = 1.0 / (1 << (bits - 1))           # a power of two: exact
+        n = len(data) // width
+        values = [int.from_bytes(data[i * width:(i + 1) * width], "little",
+                                 signed=True) * scale for i in range(n)]
+    else:
+        raise ValueError("%s: unsupported WAV format tag %d, %d bits" % (path, tag, bits))
+    labels = default_labels(nch)
+    if mask:
+        named = [MASK_LABELS[b] for b in range(len(MASK_LABELS)) if mask >> b & 1][:nch]
+        labels = named + labels[len(named):]
+    info = {"codec": "pcm_float" if tag == 3 else "pcm", "sample_rate": rate,
+            "bits": bits, "channels": nch, "channel_labels": labels,
+            "float": tag == 3}
+    return info, [values[c::nch] for c in range(nch)]
+
+
+# ---------------------------------------------------------------- ffmpeg decoding
+# ffprobe channel layouts -> speaker labels (decoder channel order).
+LAYOUT_LABELS = {
+    "mono": ["FC"],
+    "stereo": ["FL", "FR"],
+    "2.1": ["FL", "FR", "LFE"],
+    "3.0": ["FL", "FR", "FC"],
+    "quad": ["FL", "FR", "BL", "BR"],
+    "quad(side)": ["FL", "FR", "SL", "SR"],
+    "5.0": ["FL", "FR", "FC", "BL", "BR"],
+    "5.0(side)": ["FL", "FR", "FC", "SL", "SR"],
+    "5.1": ["FL", "FR", "FC", "LFE", "BL", "BR"],
+    "5.1(side)": ["FL", "FR", "FC", "LFE", "SL", "SR"],
+    "7.1": ["FL", "FR", "FC", "LFE", "BL", "BR", "SL", "SR"],
+}
+
+
+def default_labels(channels):
+    """Without a layout: mono under FC, stereo FL FR, anything else unnamed."""
+    if channels == 1:
+        return ["FC"]
+    if channels == 2:
+        return ["FL", "FR"]
+    return ["Ch %d" % (i + 1) for i in range(channels)]
+
+
 def probe(path):
     out = subprocess.run(
         ["ffprobe", "-v", "error", "-select_streams", "a:0",
@@ -258,88 +363,81 @@ def probe(path):
 
 
 def decode_plan(info):
-    """Pick the raw output format matching the file's native samples.
-
-    Returns (ffmpeg_format, ffmpeg_codec, array_typecode, kind, bits, shift).
-    """
+    """The raw output format matching the file's native samples:
+    (ffmpeg_format, ffmpeg_codec, array_typecode, bits or None, shift)."""
     fmt = (info["sample_fmt"] or "").rstrip("p")   # planar -> packed
     if info["codec"] in LOSSY_CODECS or fmt in ("flt", "dbl"):
-        return ("f64le", "pcm_f64le", "d", "float", None, 0)
+        return ("f64le", "pcm_f64le", "d", None, 0)
     if fmt == "u8":
-        return ("u8", "pcm_u8", "B", "int", 8, 0)
+        return ("u8", "pcm_u8", "B", 8, 0)
     if fmt == "s16":
-        return ("s16le", "pcm_s16le", "h", "int", 16, 0)
+        return ("s16le", "pcm_s16le", "h", 16, 0)
     if fmt == "s32":
         bits = info["bits_per_raw_sample"] or info["bits_per_sample"] or 32
         if bits > 32 or bits < 17:
             bits = 32
         # ffmpeg left-justifies b-bit samples in s32: v32 = v << (32 - b).
-        return ("s32le", "pcm_s32le", "i", "int", bits, 32 - bits)
+        return ("s32le", "pcm_s32le", "i", bits, 32 - bits)
     raise ValueError("unsupported sample format %r" % info["sample_fmt"])
 
 
 def decode(path):
+    """ffmpeg-decoded samples as foobar hands them: (info, plan, channels)."""
     info = probe(path)
-    ffmt, fcodec, tc, kind, bits, shift = decode_plan(info)
+    ffmt, fcodec, tc, bits, shift = decode_plan(info)
     raw = subprocess.run(
         ["ffmpeg", "-nostdin", "-v", "error", "-i", path, "-map", "0:a:0",
          "-f", ffmt, "-acodec", fcodec, "-"],
         check=True, capture_output=True).stdout
     data = array(tc)
-    assert data.itemsize == {"d": 8, "B": 1, "h": 2, "i": 4}[tc]
     data.frombytes(raw)
     if sys.byteorder != "little" and data.itemsize > 1:
         data.byteswap()
     ch = info["channels"]
     assert len(data) % ch == 0, "partial frame in decoder output"
-    n_frames = len(data) // ch
-    channels = []
-    for c in range(ch):
-        vals = data[c::ch]
-        if tc == "B":                               # unsigned 8-bit
-            vals = [v - 128 for v in vals]
-        elif shift:
-            lst = vals.tolist()
+    values = data.tolist()
+    if tc == "B":                                   # unsigned 8-bit
+        values = [(v - 128) / 128 for v in values]
+    elif bits is not None:
+        if shift:
             mask = (1 << shift) - 1
-            assert all((v & mask) == 0 for v in lst), \
+            assert all((v & mask) == 0 for v in values), \
                 "s32 samples are not %d-bit left-justified" % bits
-            vals = [v >> shift for v in lst]
-        else:
-            vals = vals.tolist()
-        channels.append(Samples(vals, kind, bits))
-    return info, (ffmt, kind, bits), channels, n_frames
+        scale = 1.0 / (1 << (bits - 1 + shift))     # exact power of two
+        values = [v * scale for v in values]
+    return info, (ffmt, bits), [values[c::ch] for c in range(ch)]
 
 
 def analyse_file(path):
-    info, (ffmt, kind, bits), channels, n_frames = decode(path)
-    res = analyse(channels, n_frames, info["sample_rate"])
-    res = {
+    """Measures one file (ffmpeg decoding); the result also says what was decoded."""
+    info, (ffmt, bits), channels = decode(path)
+    res = analyse(channels, info["sample_rate"])
+    return {
         "codec": info["codec"],
         "sample_fmt": info["sample_fmt"],
         "channel_layout": info["channel_layout"],
         "decoded_as": ffmt,
         "bits": bits,
+        "lossy": info["codec"] in LOSSY_CODECS,
+        "channel_labels": (LAYOUT_LABELS.get(info["channel_layout"] or "")
+                           or default_labels(info["channels"])),
         **res,
     }
-    return res
+
+
+def analyse_wav(path):
+    """Measures one WAV file read by read_wav (no ffmpeg)."""
+    info, channels = read_wav(path)
+    return {**info, **analyse(channels, info["sample_rate"])}
 
 
 def main(argv):
-    pretty = False
-    paths = []
-    for a in argv:
-        if a == "--pretty":
-            pretty = True
-        else:
-            paths.append(a)
+    pretty = "--pretty" in argv
+    paths = [a for a in argv if a != "--pretty"]
     if not paths:
         print(__doc__, file=sys.stderr)
         return 2
-    results = []
-    for p in paths:
-        r = analyse_file(p)
-        r = {"file": p, **r}
-        results.append(r)
+    results = [{"file": p, **analyse_file(p)} for p in paths]
     out = results[0] if len(results) == 1 else results
     json.dump(out, sys.stdout, indent=2 if pretty else None)
     sys.stdout.write("\n")
