@@ -1,7 +1,7 @@
 //! Numbers as C's printf prints them, and durations; expected values worked out by hand
 //! (the ties are exact binary values, which glibc rounds half to even).
 
-use dr_report::{duration_text, fixed2, LogDate};
+use dr_report::{db_text, duration_text, fixed2, LogDate};
 
 #[test]
 fn two_decimals_round_like_glibc_printf() {
@@ -27,18 +27,25 @@ fn two_decimals_round_like_glibc_printf() {
 }
 
 #[test]
-fn durations_round_seconds_before_splitting() {
-    // 59.6 s (596 frames at 10 Hz) is 60 s: "1:00", not "0:60".
-    assert_eq!(duration_text(596, 10), "1:00");
-    assert_eq!(duration_text(594, 10), "0:59");
-    // 3599.5 s is a tie, rounded up to one hour.
-    assert_eq!(duration_text(7199, 2), "1:00:00");
-    assert_eq!(duration_text(3723 * 44_100, 44_100), "1:02:03");
-    assert_eq!(duration_text(280 * 48_000, 48_000), "4:40");
-    assert_eq!(duration_text(36_000, 1), "10:00:00");
-    assert_eq!(duration_text(0, 44_100), "0:00");
-    // A zero sample rate has no duration; it must not divide by zero.
-    assert_eq!(duration_text(1000, 0), "0:00");
+fn published_db_values_print_like_dr_meter() {
+    // f32 values; -0.00 never appears (ALGORITHM.md §8), -inf for 0.
+    assert_eq!(db_text(Some(-0.005)), "0.00");
+    assert_eq!(db_text(Some(0.009)), "0.00");
+    assert_eq!(db_text(Some(-12.04)), "-12.04");
+    assert_eq!(db_text(Some(-6.0206)), "-6.02");
+    assert_eq!(db_text(None), "-inf");
+}
+
+#[test]
+fn durations_split_whole_seconds_into_units() {
+    assert_eq!(duration_text(0), "0:00");
+    assert_eq!(duration_text(59), "0:59");
+    assert_eq!(duration_text(3723), "1:02:03");
+    assert_eq!(duration_text(280), "4:40");
+    // 1 day, 2 hours, 3 minutes, 4 seconds = 93784 s.
+    assert_eq!(duration_text(93_784), "1d 2:03:04");
+    // 2 weeks, 3 days, 4:05:06 = 2*604800 + 3*86400 + 4*3600 + 5*60 + 6 = 1483506 s.
+    assert_eq!(duration_text(1_483_506), "2wk 3d 4:05:06");
 }
 
 #[test]

@@ -1,5 +1,5 @@
-//! Builders for the tests: results written as struct literals from dB values chosen by
-//! hand, so the expected log text can be typed from the spec.
+//! Builders for the tests: results written as struct literals from values chosen by hand,
+//! so the expected log text can be typed from LOG_FORMAT.md.
 
 // Each test binary uses a different subset of these helpers.
 #![allow(dead_code)]
@@ -10,85 +10,93 @@ use dr_report::{LogDate, LogHeader, ReportTrack, TrackMeta};
 pub const RULE: &str = "--------------------------------------------------------------------------------";
 pub const DOUBLE_RULE: &str = "================================================================================";
 
-/// The pinned clock of every test log.
+pub const DATE: LogDate = LogDate {
+    year: 2026,
+    month: 11,
+    day: 21,
+    hour: 14,
+    minute: 3,
+    second: 7,
+};
+
+/// The CLI's head with the pinned clock.
 pub fn header() -> LogHeader {
     LogHeader {
-        product: "MacinMeter".to_string(),
+        host: None,
         version: "0.1.0".to_string(),
-        date: LogDate {
-            year: 2026,
-            month: 11,
-            day: 21,
-            hour: 14,
-            minute: 3,
-            second: 7,
-        },
+        date: DATE,
     }
 }
 
-pub const HEAD: &str = "MacinMeter 0.1.0\nlog date: 2026-11-21 14:03:07\n\n";
+pub const HEAD: &str = "MacinMeter v0.1.0\nlog date: 2026-11-21 14:03:07\n\n";
 
-/// The linear amplitude whose level is `db` dBFS.
-pub fn linear(db: f64) -> f64 {
-    10f64.powf(db / 20.0)
+/// The linear amplitude whose level is `db` dBFS, as the f32 a result publishes.
+pub fn linear(db: f64) -> f32 {
+    10f64.powf(db / 20.0) as f32
 }
 
-/// A non-silent channel with the given sample peak and RMS levels (dBFS) and DR.
-pub fn channel(peak_db: f64, rms_db: f64, dr: f64) -> ChannelResult {
+/// A non-silent channel: DR `dr`, RMS column `rms_db`, peak `peak_db` (dBFS).
+pub fn channel(dr: f32, rms_db: f64, peak_db: f64) -> ChannelResult {
+    let rms = linear(rms_db);
     ChannelResult {
         dr,
-        peak_selected: linear(peak_db - 0.5),
-        peak_first: linear(peak_db),
-        peak_second: linear(peak_db - 0.5),
-        rms20: linear(peak_db - 0.5 - dr),
+        dr_unrounded: f64::from(dr),
+        rms,
+        rms_unrounded: f64::from(rms),
         peak: linear(peak_db),
-        rms: linear(rms_db),
+        dr_peak: f64::from(linear(peak_db)),
+        loud_rms: f64::from(linear(peak_db)) / 10f64.powf(f64::from(dr) / 20.0),
+        windows: 10,
         silent: false,
     }
 }
 
-/// A channel of digital silence (§5: DR 0, silent).
+/// A channel of digital silence (DR 0 by rule).
 pub fn silent_channel() -> ChannelResult {
     ChannelResult {
         dr: 0.0,
-        peak_selected: 0.0,
-        peak_first: 0.0,
-        peak_second: 0.0,
-        rms20: 0.0,
-        peak: 0.0,
+        dr_unrounded: 0.0,
         rms: 0.0,
+        rms_unrounded: 0.0,
+        peak: 0.0,
+        dr_peak: 0.0,
+        loud_rms: 0.0,
+        windows: 10,
         silent: true,
     }
 }
 
-/// A track result whose precise DR is given by hand (`None`: all channels silent).
+/// A track result with its row values given by hand: DR `dr` (published), Peak and RMS
+/// of the row from `peak_db` / `rms_db` (None: -inf).
 pub fn result(
     sample_rate: u32,
     frames: u64,
     channels: Vec<ChannelResult>,
-    precise_dr: Option<f64>,
-    official_dr: Option<i32>,
+    dr: f32,
+    row: (Option<f64>, Option<f64>),
 ) -> TrackResult {
     TrackResult {
         sample_rate,
         frames,
-        windows: 1,
+        windows: 10,
         channels,
-        precise_dr,
-        official_dr,
+        dr,
+        official_dr: (f64::from(dr) + 0.5).trunc() as i32,
+        peak: row.0.map_or(0.0, linear),
+        rms: row.1.map_or(0.0, |db| f64::from(linear(db))),
         excluded_channel: None,
         nonfinite_samples: 0,
     }
 }
 
-/// Metadata of a 16-bit stereo FLAC file at 44.1 kHz with no tags.
-pub fn meta(path: &str) -> TrackMeta {
+/// Metadata of a 16-bit FLAC file at 44.1 kHz with no tags and no named layout.
+pub fn meta(path: &str, channels: u16) -> TrackMeta {
     TrackMeta {
         path: path.to_string(),
         codec: "FLAC".to_string(),
         sample_rate: 44_100,
         bits_per_sample: Some(16),
-        channels: 2,
+        channels,
         bitrate_kbps: Some(1024.0),
         ..TrackMeta::default()
     }
@@ -98,17 +106,12 @@ pub fn some(text: &str) -> Option<String> {
     Some(text.to_string())
 }
 
-/// A stereo track with DR 10 at `path`, for grouping tests.
+/// A stereo track of one minute with DR 10 at `path`, for grouping tests.
 pub fn plain_track(meta: TrackMeta) -> ReportTrack {
+    let channels = vec![channel(10.0, -12.0, -1.0), channel(10.0, -12.0, -1.0)];
     ReportTrack {
         meta,
-        result: result(
-            44_100,
-            44_100 * 60,
-            vec![channel(-1.0, -12.0, 10.0), channel(-1.0, -12.0, 10.0)],
-            Some(10.0),
-            Some(10),
-        ),
+        result: result(44_100, 44_100 * 60, channels, 10.0, (Some(-1.0), Some(-12.0))),
     }
 }
 
