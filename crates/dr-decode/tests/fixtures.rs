@@ -1,6 +1,7 @@
 //! Every fixture format against the independent Python reference (tests/reference/
 //! expected.json, decoded by ffmpeg): properties, tags, and DR — lossless to 1e-9 dB on
-//! every channel, lossy within a tolerance (decoders and gapless handling differ).
+//! every channel and every printed channel token equal, lossy within a tolerance
+//! (decoders and gapless handling differ).
 
 mod common;
 
@@ -122,20 +123,33 @@ fn every_fixture_matches_the_reference() {
             "channel results".to_owned(),
         );
         for (index, (ours, theirs)) in track.result.channels.iter().zip(&channels).enumerate() {
-            let theirs = theirs["dr"].as_f64().unwrap_or(f64::NAN);
+            let dr = theirs["dr"].as_f64().unwrap_or(f64::NAN);
             check(
-                (ours.dr - theirs).abs() <= tolerance,
+                (ours.dr_unrounded - dr).abs() <= tolerance,
                 format!(
-                    "channel {index} DR {} expected {theirs} (off {:.3e})",
-                    ours.dr,
-                    ours.dr - theirs
+                    "channel {index} DR {} expected {dr} (off {:.3e})",
+                    ours.dr_unrounded,
+                    ours.dr_unrounded - dr
                 ),
             );
+            if lossless {
+                // The printed tokens of the log: equal, as printed.
+                let printed = format!("{:.2}", ours.dr);
+                check(
+                    theirs["dr_text"].as_str() == Some(printed.as_str()),
+                    format!("channel {index} DR prints {printed}, expected {}", theirs["dr_text"]),
+                );
+                let rms = dr_report::db_text(ours.rms_db());
+                check(
+                    theirs["rms_text"].as_str() == Some(rms.as_str()),
+                    format!("channel {index} RMS prints {rms}, expected {}", theirs["rms_text"]),
+                );
+            }
         }
         let theirs = expected["official_dr"].as_i64();
         check(
-            track.result.official_dr.map(i64::from) == theirs,
-            format!("official DR {:?} expected {theirs:?}", track.result.official_dr),
+            Some(i64::from(track.result.official_dr)) == theirs,
+            format!("official DR {} expected {theirs:?}", track.result.official_dr),
         );
     }
     assert!(
@@ -195,7 +209,7 @@ fn multichannel_opus_is_named_in_wave_order() {
     assert_eq!(opus.info.lfe_channel, Some(3));
     // A lossy copy of the same audio: each channel's RMS within 0.1 dB of the source's.
     for (index, (o, f)) in opus.result.channels.iter().zip(&flac.result.channels).enumerate() {
-        let db = |x: f64| 20.0 * x.log10();
+        let db = |x: f32| 20.0 * f64::from(x).log10();
         assert!(
             (db(o.rms) - db(f.rms)).abs() < 0.1,
             "channel {index}: {} vs {}",

@@ -165,11 +165,9 @@ fn average_bitrate_kbps(tracks: &[&ReportTrack]) -> Option<u64> {
 /// Samplerate .. Codec: each the sorted distinct values of the tracks. Lossy tracks have
 /// no bit depth and are left out of "Bits per sample" ("-" when none has one).
 fn technical_footer(out: &mut String, tracks: &[&ReportTrack]) {
-    labelled(
-        out,
-        "Samplerate:",
-        &sorted_list(tracks.iter().map(|t| t.meta.sample_rate), |r| format!("{r} Hz")),
-    );
+    // "8000, 44100, 48000 Hz": the unit once, after the list.
+    let rates = sorted_list(tracks.iter().map(|t| t.meta.sample_rate), u32::to_string);
+    labelled(out, "Samplerate:", &format!("{rates} Hz"));
     labelled(
         out,
         "Channels:",

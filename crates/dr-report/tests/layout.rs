@@ -234,7 +234,7 @@ fn footers_are_sorted_and_the_bitrate_is_weighted_by_duration() {
     let log = album_log(&report, &header(), &LogOptions::default());
     // (1411.2 * 60 + 256 * 60 + 256 * 120) / 240 = 544.8 -> 545.
     let footer = lines(&[
-        "Samplerate:        8000 Hz, 44100 Hz, 48000 Hz",
+        "Samplerate:        8000, 44100, 48000 Hz",
         "Channels:          2",
         "Bits per sample:   16",
         "Bitrate:           545 kbps",
