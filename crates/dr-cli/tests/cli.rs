@@ -64,11 +64,12 @@ fn a_library_with_a_corrupt_file_reports_the_rest_and_exits_1() {
     assert!(stdout.contains(&format!("Failed: {cut}: ")), "stdout: {stdout}");
     // Everything else measured: the tagged album and the folder of formats.
     assert!(stdout.contains("Analyzed: Doug Kaufman / Excerpts A"));
-    assert!(stdout.contains("Analyzed folder: Formats"));
+    // The untagged files of that folder: DR Meter's `? / ?` section.
+    assert!(stdout.contains("Analyzed: ? / ?"));
     // The tagged excerpts in the formats folder form their own album section.
     assert!(stdout.contains("Analyzed: Matthias Le Bidan / Excerpts B"));
     for name in [
-        "aac-adts.aac",
+        "?-aac-adts",
         "01-Frozen-Bubble 2-player theme",
         "01-Variations on an Elvish Theme",
     ] {
@@ -84,7 +85,7 @@ fn a_library_with_a_corrupt_file_reports_the_rest_and_exits_1() {
     assert!(!saved_album.contains("Formats"));
     // Two sections live in the formats folder: its log holds both.
     let saved_formats = std::fs::read_to_string(dir.path().join("Library/Various/Formats/foo_dr.txt")).unwrap();
-    assert!(saved_formats.contains("Analyzed folder: Formats"));
+    assert!(saved_formats.contains("Analyzed: ? / ?"));
     assert!(saved_formats.contains("Analyzed: Matthias Le Bidan / Excerpts B"));
     assert_eq!(saved_formats.matches("log date:").count(), 1);
     assert!(saved_formats.contains(&format!("Failed: {cut}: ")));
@@ -141,26 +142,27 @@ fn a_non_audio_file_named_explicitly_is_an_error() {
     let stderr = text(&out.stderr);
     let notes = Path::new("Library/Various/Formats/notes.txt").display().to_string();
     assert!(stderr.contains(&format!("error: {notes}: ")), "{stderr}");
-    assert!(text(&out.stdout).contains("aac-adts.aac"));
+    assert!(text(&out.stdout).contains("?-aac-adts"));
 }
 
 #[test]
-fn a_single_track_gets_the_detailed_log_and_json_is_one_document() {
+fn a_single_track_gets_the_section_layout_and_json_is_one_document() {
     let dir = fixtures().join("formats");
     let out = macinmeter(&["flac-24bit-96k.flac"], &dir);
     assert_eq!(out.status.code(), Some(0));
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("Statistics for:"), "{stdout}");
+    // DR Meter's section layout for any number of tracks.
+    assert!(stdout.contains("Number of tracks:  1"), "{stdout}");
     assert!(stdout.contains(&format!("log date: {DATE}")));
-    // --log album forces the album layout even for one track.
-    let album = text(&macinmeter(&["--log", "album", "flac-24bit-96k.flac"], &dir).stdout);
-    assert!(album.contains("Number of tracks:  1"), "{album}");
+    // --log track asks for the detailed per-channel layout.
+    let detailed = text(&macinmeter(&["--log", "track", "flac-24bit-96k.flac"], &dir).stdout);
+    assert!(detailed.contains("Statistics for:"), "{detailed}");
 
     let json = macinmeter(&["--format", "json", "flac-24bit-96k.flac", "missing.flac"], &dir);
     assert_eq!(json.status.code(), Some(1));
     let doc = text(&json.stdout);
     assert!(doc.trim_start().starts_with('{') && doc.trim_end().ends_with('}'));
-    assert!(doc.contains("\"schema\": 1"));
+    assert!(doc.contains("\"schema\": 2"));
     assert!(doc.contains("missing.flac"), "the failure is in the document: {doc}");
 }
 

@@ -299,10 +299,9 @@ fn saved_logs_that_cannot_be_written_are_named_and_the_others_saved() {
     }
     // The other folder's log is saved, and the whole log still goes to stdout.
     let saved = std::fs::read_to_string(root.join("Library/A/foo_dr.txt")).unwrap();
-    assert!(saved.contains("Analyzed folder: A"), "{saved}");
-    for folder in ["A", "B", "C"] {
-        assert!(stdout.contains(&format!("Analyzed folder: {folder}")), "{stdout}");
-    }
+    assert!(saved.contains("Analyzed: ? / ?"), "{saved}");
+    // One untagged section per folder.
+    assert_eq!(stdout.matches("Analyzed: ? / ?").count(), 3, "{stdout}");
 }
 
 #[test]
@@ -376,5 +375,5 @@ fn non_finite_samples_are_measured_with_a_warning() {
         stderr.contains("warning: nan.wav: 6 samples are NaN or infinite; they were left out of the measurement"),
         "{stderr}"
     );
-    assert!(stdout.contains("Official DR Value: DR"), "{stdout}");
+    assert!(stdout.contains("Official DR value: DR"), "{stdout}");
 }
