@@ -41,7 +41,7 @@ fn main() {
                     info.duration_seconds,
                     info.bitrate_kbps(),
                     track.result.official_dr,
-                    track.result.precise_dr,
+                    track.result.dr,
                     drs.join(" "),
                     info.tags,
                     if track.warnings.is_empty() { String::new() } else { format!(" warnings {:?}", track.warnings) },
