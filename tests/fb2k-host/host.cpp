@@ -25,6 +25,9 @@
 //   the component the same audio_chunk stream shape. Subsong ranges (what a cue sheet
 //   defines), a format change from a given frame on (what a chained stream does) and the
 //   "parallel reads are slow" flag are set per file by the test (InputQuirks).
+// - A file the input cannot read gets a handle with blank info (no length, no tags), and
+//   opening it for decoding throws exception_io_data, as foobar2000's inputs do.
+// - configStore (advconfig's storage) keeps integers, floats and strings in memory.
 // - core_version_info reports kCoreVersion.
 // Not verified here: the MSVC build, foobar2000's real UI (menus, the progress dialog, the
 // results window), foobar2000's own decoders and tag writers.
