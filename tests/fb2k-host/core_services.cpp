@@ -258,10 +258,6 @@ public:
         }
         if (trigger && trigger(state)) abort_.abort();  // the user presses Abort
     }
-    void set_item_path(const char* item, t_size length) override {
-        std::lock_guard<std::mutex> guard(g_recorded.lock);
-        g_recorded.item_paths.emplace_back(item, strnlen(item, length));
-    }
 
 private:
     abort_callback_impl& abort_;

@@ -50,8 +50,7 @@ struct Recorded {
     size_t tag_ops_done = 0;    // update_info_async finished (its notify called)
     std::vector<std::string> job_titles;
     std::vector<bool> job_aborted;  // on_done's p_was_aborted, per job
-    size_t progress_calls = 0;
-    std::vector<std::string> item_paths;  // set_item_path, in order
+    size_t progress_calls = 0;  // set_progress calls, all jobs
 };
 Recorded& recorded();
 

@@ -250,13 +250,15 @@ struct Run {
     std::vector<std::pair<std::string, std::string>> popups;
     std::vector<TagUpdate> tags;
     bool aborted = false;
+    std::string title;          // the progress dialog's
+    size_t progress_calls = 0;  // set_progress calls of the job
 };
 
 // Runs a menu command over `handles` as foobar2000 does from the main thread, then lets the
 // main thread work until the job (and its tag writing) is done.
 Run run_command(const Menu& menu, unsigned index, const metadb_handle_list& handles) {
     Recorded& r = recorded();
-    size_t console_before, popups_before, tags_before, jobs_before, tag_ops_before;
+    size_t console_before, popups_before, tags_before, jobs_before, tag_ops_before, progress_before;
     {
         std::lock_guard<std::mutex> guard(r.lock);
         console_before = r.console.size();
@@ -264,6 +266,7 @@ Run run_command(const Menu& menu, unsigned index, const metadb_handle_list& hand
         tags_before = r.tag_updates.size();
         jobs_before = r.jobs_done;
         tag_ops_before = r.tag_ops_done;
+        progress_before = r.progress_calls;
     }
     menu.item->item_execute_simple(index, pfc::guid_null, handles, contextmenu_item::caller_undefined);
     const bool tagging = index == menu.measure_and_tag;
@@ -285,6 +288,8 @@ Run run_command(const Menu& menu, unsigned index, const metadb_handle_list& hand
     run.popups.assign(r.popups.begin() + static_cast<long>(popups_before), r.popups.end());
     run.tags.assign(r.tag_updates.begin() + static_cast<long>(tags_before), r.tag_updates.end());
     run.aborted = finished && !r.job_aborted.empty() && r.job_aborted.back();
+    run.title = r.job_titles.empty() ? std::string() : r.job_titles.back();
+    run.progress_calls = r.progress_calls - progress_before;
     return run;
 }
 
@@ -423,6 +428,8 @@ int main(int argc, char** argv) {
         check(run.popups.size() == 1 && run.popups[0].second == log && run.popups[0].first == "Dynamic Range",
               "the results window (a popup on Linux) shows the same log");
         check_eq(run.console.size(), static_cast<size_t>(1), "nothing else is printed");
+        check_eq(run.title, std::string("Dynamic Range"), "the progress dialog's title");
+        check(run.progress_calls >= 2, "the job reports its progress");
     }
 
     // ---- 2. the tags are the Official DR values ----
