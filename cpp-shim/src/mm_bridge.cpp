@@ -287,9 +287,10 @@ bool render(const mm_log_builder* builder, int32_t kind, const LogOptions& optio
     (void)options.channel_columns;
     char* text = nullptr;
     size_t length = 0;
+    // The date as the CLI takes it; a malformed one is refused by the library: then now.
     const char* date = std::getenv("MACINMETER_LOG_DATE");
     mm_status status = mm_log_render(builder, kind, date, &text, &length);
-    if (status != MM_OK && date != nullptr) status = mm_log_render(builder, kind, nullptr, &text, &length);  // malformed: now
+    if (status != MM_OK && date != nullptr) status = mm_log_render(builder, kind, nullptr, &text, &length);
     if (status != MM_OK) {
         error = last_error();
         return false;
