@@ -27,6 +27,17 @@ constexpr GUID kMeasureGuid = {0xaad74a15, 0x858c, 0x4c31, {0x92, 0xec, 0x0f, 0x
 // {9FF202FE-F1E0-4D22-899F-D628A37237E2}
 constexpr GUID kMeasureTagGuid = {0x9ff202fe, 0xf1e0, 0x4d22, {0x89, 0x9f, 0xd6, 0x28, 0xa3, 0x72, 0x37, 0xe2}};
 
+// Advanced Preferences > Tools > MacinMeter.
+// {BC9D8248-24FF-4C31-90AD-40F9E6B2DBD5}
+constexpr GUID kBranchGuid = {0xbc9d8248, 0x24ff, 0x4c31, {0x90, 0xad, 0x40, 0xf9, 0xe6, 0xb2, 0xdb, 0xd5}};
+// {1579A770-F6B2-4104-B7A2-62A37D32D2E9}
+constexpr GUID kChannelColumnsGuid = {0x1579a770, 0xf6b2, 0x4104, {0xb7, 0xa2, 0x62, 0xa3, 0x7d, 0x32, 0xd2, 0xe9}};
+
+advconfig_branch_factory g_branch("MacinMeter", kBranchGuid, advconfig_branch::guid_branch_tools, 0);
+// The log's per-channel DR and RMS columns for stereo tracks (DR Meter's own option).
+advconfig_checkbox_factory g_channel_columns("Per-channel columns for stereo", kChannelColumnsGuid, kBranchGuid, 0,
+                                             false);
+
 contextmenu_group_popup_factory g_group(kGroupGuid, contextmenu_groups::root, "Dynamic Range", 0);
 
 class DrMenu : public contextmenu_item_simple {
@@ -54,7 +65,7 @@ public:
     // Main thread. start_measurement copies the selection before the worker sees it.
     void context_command(unsigned index, metadb_handle_list_cref tracks, const GUID&) override {
         try {
-            mm_fb2k::start_measurement(tracks, index == kMeasureAndTag);
+            mm_fb2k::start_measurement(tracks, index == kMeasureAndTag, g_channel_columns.get());
         } catch (const std::exception& e) {
             popup_message::g_complain("MacinMeter could not start the measurement", e);
         }

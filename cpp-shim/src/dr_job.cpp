@@ -60,7 +60,8 @@ mm_bridge::TrackTags read_tags(const metadb_handle_ptr& handle, abort_callback& 
 
 class DrJob : public threaded_process_callback {
 public:
-    DrJob(metadb_handle_list_cref tracks, bool write_tags) : handles_(tracks), write_tags_(write_tags) {}
+    DrJob(metadb_handle_list_cref tracks, bool write_tags, mm_bridge::LogOptions options)
+        : handles_(tracks), write_tags_(write_tags), options_(std::move(options)) {}
 
     // Worker thread (threaded_process).
     void run(threaded_process_status& status, abort_callback& abort) override {
@@ -141,7 +142,7 @@ private:
         status.set_progress(count, count);
         status.set_item("Writing the log...");
 
-        mm_bridge::Report report = mm_bridge::render_log(outcome, tags_);
+        mm_bridge::Report report = mm_bridge::render_log(outcome, tags_, options_);
         if (!report.ok) {
             fatal_ = "could not render the log: " + report.error;
             return;
@@ -220,6 +221,7 @@ private:
 
     const metadb_handle_list handles_;
     const bool write_tags_;
+    const mm_bridge::LogOptions options_;
 
     // Written by run() (worker thread), read by on_done() (main thread, after run returned).
     std::vector<mm_bridge::TrackTags> tags_;
@@ -237,9 +239,12 @@ private:
 
 }  // namespace
 
-void start_measurement(metadb_handle_list_cref tracks, bool write_tags) {
+void start_measurement(metadb_handle_list_cref tracks, bool write_tags, bool channel_columns) {
     if (tracks.get_count() == 0) return;
-    auto job = fb2k::service_new<DrJob>(tracks, write_tags);
+    mm_bridge::LogOptions options;
+    options.host = core_version_info::g_get_version_string();  // "foobar2000 v2.24.1"
+    options.channel_columns = channel_columns;
+    auto job = fb2k::service_new<DrJob>(tracks, write_tags, std::move(options));
     threaded_process::g_run_modeless(job,
                                      threaded_process::flag_show_abort | threaded_process::flag_show_progress_dual |
                                          threaded_process::flag_show_item,

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 
@@ -279,10 +280,18 @@ using Builder = std::unique_ptr<mm_log_builder, BuilderDeleter>;
 
 const char* tag_or_null(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
 
-bool render(const mm_log_builder* builder, int32_t kind, std::string& out, std::string& error) {
+bool render(const mm_log_builder* builder, int32_t kind, const LogOptions& options, std::string& out,
+            std::string& error) {
+    // TODO(issue 12): pass options.channel_columns to mm_log_render once the C ABI has the
+    // per-channel-columns option; until then the option does not change the log.
+    (void)options.channel_columns;
     char* text = nullptr;
     size_t length = 0;
-    if (mm_log_render(builder, kind, nullptr, &text, &length) != MM_OK) {
+    // The date as the CLI takes it; a malformed one is refused by the library: then now.
+    const char* date = std::getenv("MACINMETER_LOG_DATE");
+    mm_status status = mm_log_render(builder, kind, date, &text, &length);
+    if (status != MM_OK && date != nullptr) status = mm_log_render(builder, kind, nullptr, &text, &length);
+    if (status != MM_OK) {
         error = last_error();
         return false;
     }
@@ -296,9 +305,20 @@ bool render(const mm_log_builder* builder, int32_t kind, std::string& out, std::
     return true;
 }
 
+// `text` with every line end CRLF (a CRLF stays as it is).
+std::string with_crlf(const std::string& text) {
+    std::string out;
+    out.reserve(text.size() + text.size() / 40);
+    for (size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r')) out += '\r';
+        out += text[i];
+    }
+    return out;
+}
+
 }  // namespace
 
-Report render_log(const BatchOutcome& outcome, const std::vector<TrackTags>& tags) noexcept {
+Report render_log(const BatchOutcome& outcome, const std::vector<TrackTags>& tags, const LogOptions& options) noexcept {
     Report report;
     try {
         const size_t count = outcome.tracks.size();
@@ -350,7 +370,14 @@ Report render_log(const BatchOutcome& outcome, const std::vector<TrackTags>& tag
 
         // One track selected and measured: the detailed single-track log; else the album log.
         const int32_t kind = count == 1 && measured.size() == 1 ? MM_LOG_TRACK : MM_LOG_ALBUM;
-        if (!render(builder.get(), kind, report.text, report.error)) return report;
+        std::string text;
+        if (!render(builder.get(), kind, options, text, report.error)) return report;
+        // The first line names the host, then us (the library's own first line names us only).
+        const size_t first_end = text.find('\n');
+        const std::string product = options.host.empty() ? std::string("foobar2000") : options.host;
+        text.replace(0, first_end == std::string::npos ? text.size() : first_end,
+                     product + " / MacinMeter v" + library_version());
+        report.text = with_crlf(text);
 
         // Each measured track's album section DR, as the library groups and computes it
         // (the album log's "Official DR value"); failed tracks stay kUnknownDr.

@@ -96,10 +96,18 @@ struct BatchOutcome {
 // thread pool. Blocks until every track has ended or the batch was cancelled.
 BatchOutcome run_batch(size_t count, SourceFactory& sources, const BatchHooks& hooks, unsigned parallel) noexcept;
 
+struct LogOptions {
+    // The host's name and version (core_version_info: "foobar2000 v2.24.1"): the log's first
+    // line is "<host> / MacinMeter v<library version>", as DR Meter's names itself.
+    std::string host;
+    // Per-channel DR and RMS columns for stereo tracks (Advanced Preferences).
+    bool channel_columns = false;
+};
+
 struct Report {
     bool ok = false;
     std::string error;              // when !ok
-    std::string text;               // the log, '\n' line ends
+    std::string text;               // the log, CRLF line ends (as DR Meter writes it)
     std::vector<int32_t> album_dr;  // per input track: its album section's Official DR
                                     // (mm_log_builder_album_dr), kNoDr (none) or
                                     // kUnknownDr (failed track, or the library refused)
@@ -107,6 +115,8 @@ struct Report {
 
 // The album log (the detailed single-track log when the batch had one track and it was
 // measured), failures listed. `tags` holds one entry per track, in input order.
-Report render_log(const BatchOutcome& outcome, const std::vector<TrackTags>& tags) noexcept;
+// The log date is the local time, or MACINMETER_LOG_DATE ("YYYY-MM-DD HH:MM:SS") when that
+// is set, as for the CLI (reproducible logs).
+Report render_log(const BatchOutcome& outcome, const std::vector<TrackTags>& tags, const LogOptions& options) noexcept;
 
 }  // namespace mm_bridge

@@ -18,22 +18,12 @@ const wchar_t kWindowClass[] = L"foo_macinmeter_results";
 enum : int { kIdEdit = 100, kIdCopy, kIdSave, kIdClose };
 
 struct ResultsWindow {
-    std::string text;    // the log as rendered ('\n' line ends), saved as is
+    std::string text;    // the log as rendered (CRLF line ends, as the edit control wants), saved as is
     std::string folder;  // native folder for the Save dialog, may be empty
     HWND edit = nullptr, copy = nullptr, save = nullptr, close = nullptr;
     HFONT mono = nullptr;
     bool owned_by_window = false;  // set once WM_CREATE ran: WM_NCDESTROY frees it from then on
 };
-
-std::string with_crlf(const std::string& s) {
-    std::string out;
-    out.reserve(s.size() + s.size() / 40);
-    for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '\n' && (i == 0 || s[i - 1] != '\r')) out += '\r';
-        out += s[i];
-    }
-    return out;
-}
 
 int scale(HWND wnd, int px) {
     HDC dc = GetDC(wnd);
@@ -93,7 +83,7 @@ void create_children(HWND wnd, ResultsWindow& st) {
     st.close = button(L"Close", kIdClose, BS_PUSHBUTTON);
     SendMessageW(st.edit, WM_SETFONT, reinterpret_cast<WPARAM>(st.mono != nullptr ? st.mono : ui), FALSE);
     SendMessageW(st.edit, EM_SETLIMITTEXT, 0, 0);  // no 32K limit
-    uSetWindowText(st.edit, with_crlf(st.text).c_str());
+    uSetWindowText(st.edit, st.text.c_str());
 }
 
 LRESULT handle(HWND wnd, UINT msg, WPARAM wp, LPARAM lp) {
@@ -123,7 +113,7 @@ LRESULT handle(HWND wnd, UINT msg, WPARAM wp, LPARAM lp) {
         if (st == nullptr) break;
         switch (LOWORD(wp)) {
         case kIdCopy:
-            uSetClipboardString(with_crlf(st->text).c_str());
+            uSetClipboardString(st->text.c_str());
             return 0;
         case kIdSave:
             save_log(wnd, *st);
