@@ -29,9 +29,23 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
-    /// Log layout: the detailed one for a single track, the album one otherwise (auto).
-    #[arg(long, value_enum, default_value_t = LogLayout::Auto)]
+    /// Log layout: DR Meter's album sections (for any number of tracks), or the detailed
+    /// per-channel statistics of each track.
+    #[arg(long, value_enum, default_value_t = LogLayout::Album)]
     pub log: LogLayout,
+
+    /// Per-channel DR and RMS columns for stereo too (more than 2 channels always get them).
+    #[arg(long)]
+    pub channel_columns: bool,
+
+    /// Weight the DR mean of tracks with more than 2 channels by channel loudness (a DR
+    /// Meter option, off there by default).
+    #[arg(long)]
+    pub weight_by_loudness: bool,
+
+    /// Weight each album's DR by track length (a DR Meter option, off there by default).
+    #[arg(long)]
+    pub album_by_length: bool,
 
     /// Also write each album's log into its folder as foo_dr.txt.
     #[arg(long)]
@@ -80,7 +94,6 @@ pub enum Format {
 pub enum LogLayout {
     Album,
     Track,
-    Auto,
 }
 
 /// The parallelism a run uses, from the options and the machine.

@@ -17,7 +17,8 @@ use std::sync::{Arc, Mutex};
 use clap::Parser;
 
 use args::{Cli, Format, LogLayout};
-use dr_report::{Failure, LogDate, LogHeader, Report, ReportTrack, ToolInfo, TrackMeta};
+use dr_core::AlbumWeighting;
+use dr_report::{Failure, LineEnds, LogDate, LogHeader, LogOptions, Report, ReportTrack, ToolInfo, TrackMeta};
 use progress::ProgressView;
 use walk::Entry;
 
@@ -103,7 +104,9 @@ fn run(cli: &Cli, flame: &mut flame::Flame) -> u8 {
                     files.len(),
                     Failure {
                         path: display_path(&path),
+                        path_bytes: exact_path_bytes(&path),
                         reason,
+                        kind: "open".into(),
                     },
                 ));
             }
@@ -129,6 +132,11 @@ fn run(cli: &Cli, flame: &mut flame::Flame) -> u8 {
         parallel_packets: parallelism.parallel_packets,
         parallel_files: parallelism.files,
         exclude_lfe: cli.exclude_lfe,
+        channel_weighting: if cli.weight_by_loudness {
+            dr_core::ChannelWeighting::Loudness
+        } else {
+            dr_core::ChannelWeighting::Equal
+        },
         ..Default::default()
     };
     let cancel = Arc::new(AtomicBool::new(false));
@@ -179,7 +187,7 @@ fn run(cli: &Cli, flame: &mut flame::Flame) -> u8 {
                     ));
                 }
                 if cli.verbose {
-                    let dr = track.result.official_dr.map_or("DR-".into(), |d| format!("DR{d}"));
+                    let dr = format!("DR{}", track.result.official_dr);
                     view.println(&format!("{dr:<5} {}", track.info.path.display()));
                 }
                 view.set_current(&file_name(&track.info.path));
@@ -190,7 +198,9 @@ fn run(cli: &Cli, flame: &mut flame::Flame) -> u8 {
                 view.println(&format!("error: {}: {}", e.path().display(), e.reason()));
                 Outcome::Failed(Failure {
                     path: display_path(e.path()),
+                    path_bytes: exact_path_bytes(e.path()),
                     reason: e.reason(),
+                    kind: e.kind().as_str().into(),
                 })
             }
         };
@@ -241,27 +251,35 @@ fn run(cli: &Cli, flame: &mut flame::Flame) -> u8 {
 
     // 5. Output.
     let header = LogHeader {
-        product: PRODUCT.into(),
+        host: None,
         version: VERSION.into(),
         date: log_date(),
     };
-    let text = match cli.format {
-        Format::Json => dr_report::json(
+    let log_options = LogOptions {
+        channel_columns_for_stereo: cli.channel_columns,
+        line_ends: LineEnds::Lf,
+        album_weighting: if cli.album_by_length {
+            AlbumWeighting::Length
+        } else {
+            AlbumWeighting::Equal
+        },
+    };
+    let text = match (cli.format, cli.log) {
+        (Format::Json, _) => dr_report::json(
             &report,
             &ToolInfo {
                 name: PRODUCT.into(),
                 version: VERSION.into(),
             },
+            header.date,
+            &log_options,
         ),
-        Format::Text => {
-            let single = report.tracks.len() == 1 && report.failures.is_empty();
-            match (cli.log, single) {
-                (LogLayout::Track, _) | (LogLayout::Auto, true) => {
-                    report.tracks.iter().map(|t| dr_report::track_log(t, &header)).collect()
-                }
-                _ => dr_report::album_log(&report, &header),
-            }
-        }
+        (Format::Text, LogLayout::Track) => report
+            .tracks
+            .iter()
+            .map(|t| dr_report::track_log(t, &header, &log_options))
+            .collect(),
+        (Format::Text, LogLayout::Album) => dr_report::album_log(&report, &header, &log_options),
     };
     let mut output_failed = false;
     match &cli.output {
@@ -283,7 +301,7 @@ fn run(cli: &Cli, flame: &mut flame::Flame) -> u8 {
         }
     }
     if cli.save_logs {
-        for (folder, log) in folder_logs(&report, &header) {
+        for (folder, log) in folder_logs(&report, &header, &log_options) {
             let path = Path::new(&folder).join(SAVED_LOG_NAME);
             match atomic::write_atomically(&path, log.as_bytes()) {
                 Ok(()) if cli.verbose => say(&format!("saved {}", path.display())),
@@ -318,7 +336,7 @@ fn run(cli: &Cli, flame: &mut flame::Flame) -> u8 {
 /// The `foo_dr.txt` of each folder that has measured tracks: every section whose log
 /// belongs there (a tagged album and the folder's untagged files may share a folder),
 /// rendered as one album log.
-fn folder_logs(report: &Report, header: &LogHeader) -> Vec<(String, String)> {
+fn folder_logs(report: &Report, header: &LogHeader, options: &LogOptions) -> Vec<(String, String)> {
     let mut folders: Vec<(String, Report)> = Vec::new();
     for section in dr_report::sections(report) {
         if section.tracks.is_empty() {
@@ -338,7 +356,7 @@ fn folder_logs(report: &Report, header: &LogHeader) -> Vec<(String, String)> {
     }
     folders
         .into_iter()
-        .map(|(folder, subset)| (folder, dr_report::album_log(&subset, header)))
+        .map(|(folder, subset)| (folder, dr_report::album_log(&subset, header, options)))
         .collect()
 }
 
@@ -355,6 +373,13 @@ fn display_path(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
+/// A path's exact bytes when its display form is lossy (not valid UTF-8).
+fn exact_path_bytes(path: &Path) -> Option<Vec<u8>> {
+    path.to_str()
+        .is_none()
+        .then(|| path.as_os_str().as_encoded_bytes().to_vec())
+}
+
 fn file_name(path: &Path) -> String {
     path.file_name()
         .map_or_else(|| display_path(path), |n| n.to_string_lossy().into_owned())
@@ -367,13 +392,14 @@ fn report_track(track: &dr_decode::MeasuredTrack) -> ReportTrack {
     ReportTrack {
         meta: TrackMeta {
             path: display_path(&info.path),
+            path_bytes: exact_path_bytes(&info.path),
             artist: tags.artist.clone(),
             album_artist: tags.album_artist.clone(),
             album: tags.album.clone(),
             title: tags.title.clone(),
             track_number: tags.track_number.map(|n| n.to_string()),
             disc_number: tags.disc_number.map(|n| n.to_string()),
-            codec: info.codec.name().to_string(),
+            codec: info.codec_label().to_string(),
             sample_rate: info.sample_rate,
             bits_per_sample: info.bits_per_sample,
             channels: u16::try_from(info.channels).unwrap_or(u16::MAX),

@@ -31,6 +31,24 @@ pub enum ErrorKind {
     Internal,
 }
 
+impl ErrorKind {
+    /// The kind's name for programs (the JSON `failures[].kind`): snake_case.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Open => "open",
+            ErrorKind::Unsupported => "unsupported",
+            ErrorKind::InvalidParameters => "invalid_parameters",
+            ErrorKind::Malformed => "malformed",
+            ErrorKind::Truncated => "truncated",
+            ErrorKind::Corrupt => "corrupt",
+            ErrorKind::StreamChanged => "stream_changed",
+            ErrorKind::Cancelled => "cancelled",
+            ErrorKind::Analysis => "analysis",
+            ErrorKind::Internal => "internal",
+        }
+    }
+}
+
 /// Why one track could not be measured. Other tracks are unaffected.
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {

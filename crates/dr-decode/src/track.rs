@@ -290,6 +290,17 @@ pub struct TrackInfo {
 }
 
 impl TrackInfo {
+    /// The codec as DR logs name it: float PCM is `PCM (floating-point)`, as foobar2000
+    /// names it.
+    pub fn codec_label(&self) -> &'static str {
+        match self.codec {
+            Codec::Pcm if self.float_samples => "PCM (floating-point)",
+            codec => codec.name(),
+        }
+    }
+}
+
+impl TrackInfo {
     /// The bitrate in kbps, rounded, as logs print it.
     pub fn bitrate_kbps(&self) -> Option<u64> {
         self.bitrate_bps.map(|bps| (bps + 500) / 1000)

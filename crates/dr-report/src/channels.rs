@@ -108,14 +108,12 @@ pub fn track_labels(meta: &TrackMeta) -> Vec<ChannelLabel> {
     };
     let mut used = 0u32;
     (0..channels)
-        .map(|index| {
-            match names.get(index).and_then(|n| speaker_bit(n)) {
-                Some(bit) if used & (1 << bit) == 0 => {
-                    used |= 1 << bit;
-                    ChannelLabel::Speaker(bit)
-                }
-                _ => ChannelLabel::Numbered(index + 1),
+        .map(|index| match names.get(index).and_then(|n| speaker_bit(n)) {
+            Some(bit) if used & (1 << bit) == 0 => {
+                used |= 1 << bit;
+                ChannelLabel::Speaker(bit)
             }
+            _ => ChannelLabel::Numbered(index + 1),
         })
         .collect()
 }
@@ -156,7 +154,10 @@ mod tests {
     #[test]
     fn named_layouts_unknown_and_repeated_positions() {
         assert_eq!(text(track_labels(&meta(2, &["FLC", "FRC"]))), ["FCL", "FCR"]);
-        assert_eq!(text(track_labels(&meta(3, &["FL", "FL", "XYZ"]))), ["FL", "Ch 2", "Ch 3"]);
+        assert_eq!(
+            text(track_labels(&meta(3, &["FL", "FL", "XYZ"]))),
+            ["FL", "Ch 2", "Ch 3"]
+        );
         assert_eq!(names_from_mask(0x3, 2).unwrap(), ["FL", "FR"]);
         assert_eq!(names_from_mask(0x3, 3), None);
     }

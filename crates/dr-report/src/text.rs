@@ -102,7 +102,12 @@ fn table_row(track: &ReportTrack, columns: &[ChannelLabel]) -> String {
     }
     text.push_str(&column_name(&name));
     let labels = track_labels(&track.meta);
-    let channel_of = |label: &ChannelLabel| labels.iter().position(|l| l == label).and_then(|i| result.channels.get(i));
+    let channel_of = |label: &ChannelLabel| {
+        labels
+            .iter()
+            .position(|l| l == label)
+            .and_then(|i| result.channels.get(i))
+    };
     for label in columns {
         match channel_of(label) {
             Some(channel) => {
@@ -333,7 +338,10 @@ pub fn track_log(track: &ReportTrack, header: &LogHeader, options: &LogOptions) 
     line(&mut out, RULE);
     line(&mut out, &format!("Statistics for: {}", statistics_name(&track.meta)));
     line(&mut out, &format!("Number of samples: {}", result.frames));
-    line(&mut out, &format!("Duration: {}", duration_text(result.rounded_seconds())));
+    line(
+        &mut out,
+        &format!("Duration: {}", duration_text(result.rounded_seconds())),
+    );
     line(&mut out, RULE);
     line(&mut out, "");
     match result.channels.len() {
