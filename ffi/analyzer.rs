@@ -187,7 +187,12 @@ pub unsafe extern "C" fn mm_analyzer_new(
             // SAFETY: non-NULL and readable (caller contract).
             *unsafe { check_ref(options, "options") }?
         };
-        let analyzer = new_analyzer(sample_rate, channels, options.excluded_channel, options.channel_weighting)?;
+        let analyzer = new_analyzer(
+            sample_rate,
+            channels,
+            options.excluded_channel,
+            options.channel_weighting,
+        )?;
         *out = Box::into_raw(Box::new(mm_analyzer {
             state: State::Open(Box::new(analyzer)),
             channels: channels as usize,
