@@ -177,6 +177,21 @@ fn handed_over(text: String) -> Outcome<(*mut c_char, usize)> {
     Ok((c.into_raw(), len))
 }
 
+/// The body of a `mm_log_builder_set_*` call: `change` on the builder, in the guard.
+///
+/// # Safety
+/// `builder` is NULL or a live builder not used elsewhere during the call.
+unsafe fn change_builder(
+    builder: *mut mm_log_builder,
+    change: impl FnOnce(&mut mm_log_builder) -> Outcome,
+) -> mm_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let builder = unsafe { check_mut(builder, "builder") }?;
+        change(builder)
+    })
+}
+
 /// Creates an empty log builder: no host, no channel columns for stereo, equal album
 /// weighting. The caller owns it: `mm_log_builder_free`.
 ///
@@ -284,12 +299,13 @@ pub extern "C" fn mm_failure_kind(status: i32) -> *const c_char {
 /// `builder` is NULL or a live builder not used elsewhere during the call.
 #[no_mangle]
 pub unsafe extern "C" fn mm_log_builder_set_interrupted(builder: *mut mm_log_builder, interrupted: bool) -> mm_status {
-    guard(|| {
-        // SAFETY: caller contract.
-        let builder = unsafe { check_mut(builder, "builder") }?;
-        builder.report.interrupted = interrupted;
-        Ok(())
-    })
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        change_builder(builder, |b| {
+            b.report.interrupted = interrupted;
+            Ok(())
+        })
+    }
 }
 
 /// Names the host on the logs' first line: "foobar2000 v2.25.10" makes it
@@ -301,14 +317,15 @@ pub unsafe extern "C" fn mm_log_builder_set_interrupted(builder: *mut mm_log_bui
 /// or NUL-terminated.
 #[no_mangle]
 pub unsafe extern "C" fn mm_log_builder_set_host(builder: *mut mm_log_builder, host: *const c_char) -> mm_status {
-    guard(|| {
-        // SAFETY: caller contract.
-        let builder = unsafe { check_mut(builder, "builder") }?;
-        // SAFETY: caller contract.
-        let host = unsafe { check_str(host, "host") }?;
-        builder.host = host.map(str::trim).filter(|h| !h.is_empty()).map(str::to_owned);
-        Ok(())
-    })
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        change_builder(builder, |b| {
+            // SAFETY: caller contract.
+            let host = check_str(host, "host")?;
+            b.host = host.map(str::trim).filter(|h| !h.is_empty()).map(str::to_owned);
+            Ok(())
+        })
+    }
 }
 
 /// Per-channel DR and RMS columns in the album log for sections whose widest track is
@@ -319,12 +336,13 @@ pub unsafe extern "C" fn mm_log_builder_set_host(builder: *mut mm_log_builder, h
 /// `builder` is NULL or a live builder not used elsewhere during the call.
 #[no_mangle]
 pub unsafe extern "C" fn mm_log_builder_set_channel_columns(builder: *mut mm_log_builder, stereo: bool) -> mm_status {
-    guard(|| {
-        // SAFETY: caller contract.
-        let builder = unsafe { check_mut(builder, "builder") }?;
-        builder.options.channel_columns_for_stereo = stereo;
-        Ok(())
-    })
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        change_builder(builder, |b| {
+            b.options.channel_columns_for_stereo = stereo;
+            Ok(())
+        })
+    }
 }
 
 /// How each section's DR is made of its tracks' DRs, an `mm_album_weighting` value
@@ -336,24 +354,25 @@ pub unsafe extern "C" fn mm_log_builder_set_channel_columns(builder: *mut mm_log
 /// `builder` is NULL or a live builder not used elsewhere during the call.
 #[no_mangle]
 pub unsafe extern "C" fn mm_log_builder_set_album_weighting(builder: *mut mm_log_builder, weighting: i32) -> mm_status {
-    guard(|| {
-        // SAFETY: caller contract.
-        let builder = unsafe { check_mut(builder, "builder") }?;
-        let weighting = match weighting {
-            w if w == MM_ALBUM_WEIGHTING_EQUAL as i32 => AlbumWeighting::Equal,
-            w if w == MM_ALBUM_WEIGHTING_LENGTH as i32 => AlbumWeighting::Length,
-            other => {
-                return Err(Failure::invalid(format!(
-                    "album weighting {other} is not an mm_album_weighting (0 equal, 1 length)"
-                )))
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        change_builder(builder, |b| {
+            let weighting = match weighting {
+                w if w == MM_ALBUM_WEIGHTING_EQUAL as i32 => AlbumWeighting::Equal,
+                w if w == MM_ALBUM_WEIGHTING_LENGTH as i32 => AlbumWeighting::Length,
+                other => {
+                    return Err(Failure::invalid(format!(
+                        "album weighting {other} is not an mm_album_weighting (0 equal, 1 length)"
+                    )))
+                }
+            };
+            if b.options.album_weighting != weighting {
+                b.options.album_weighting = weighting;
+                b.album_dr = OnceLock::new();
             }
-        };
-        if builder.options.album_weighting != weighting {
-            builder.options.album_weighting = weighting;
-            builder.album_dr = OnceLock::new();
-        }
-        Ok(())
-    })
+            Ok(())
+        })
+    }
 }
 
 /// Renders the builder's content as `kind` (an `mm_log_kind`) into a new UTF-8 string:

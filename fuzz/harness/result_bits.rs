@@ -8,20 +8,23 @@ pub fn fingerprint(t: &dr_core::TrackResult) -> Vec<u64> {
         t.frames,
         t.windows,
         t.channels.len() as u64,
-        t.precise_dr.map_or(u64::MAX, f64::to_bits),
-        t.official_dr.map_or(u64::MAX, |d| d as u32 as u64),
+        u64::from(t.dr.to_bits()),
+        t.official_dr as u32 as u64,
+        u64::from(t.peak.to_bits()),
+        t.rms.to_bits(),
         t.excluded_channel.map_or(u64::MAX, |c| c as u64),
         t.nonfinite_samples,
     ];
     for c in &t.channels {
         out.extend([
-            c.dr.to_bits(),
-            c.peak_selected.to_bits(),
-            c.peak_first.to_bits(),
-            c.peak_second.to_bits(),
-            c.rms20.to_bits(),
-            c.peak.to_bits(),
-            c.rms.to_bits(),
+            u64::from(c.dr.to_bits()),
+            c.dr_unrounded.to_bits(),
+            u64::from(c.rms.to_bits()),
+            c.rms_unrounded.to_bits(),
+            u64::from(c.peak.to_bits()),
+            c.dr_peak.to_bits(),
+            c.loud_rms.to_bits(),
+            c.windows,
             u64::from(c.silent),
         ]);
     }
