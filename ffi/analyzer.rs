@@ -1,11 +1,25 @@
 //! The streaming analyser of one track: create, push interleaved frames, finish, free.
 
-use dr_core::{Analyzer, Options, TrackResult};
+use dr_core::{Analyzer, ChannelWeighting, Options, TrackResult};
 
 use crate::result::mm_result;
 use crate::status::{
     check_frames, check_mut, check_out, check_ref, guard, guard_value, mm_status, Failure, Outcome, MM_INTERNAL_ERROR,
 };
+
+/// How the channels' DRs make the track's (`mm_analyzer_options.channel_weighting`,
+/// `mm_batch_options.channel_weighting`).
+#[repr(i32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum mm_channel_weighting {
+    /// DR Meter's default: the plain mean over the channels, silent ones (DR 0) included.
+    MM_CHANNEL_WEIGHTING_EQUAL = 0,
+    /// DR Meter's option for more than 2 channels: the mean weighted by each channel's
+    /// RMS. Tracks of 1 or 2 channels are averaged plainly whatever this says.
+    MM_CHANNEL_WEIGHTING_LOUDNESS = 1,
+}
+
+pub use mm_channel_weighting::*;
 
 /// Measurement options. Zero-initialising is NOT the default (channel 0 would be
 /// excluded): start from `mm_analyzer_options_default()` or pass NULL.
@@ -13,9 +27,11 @@ use crate::status::{
 #[derive(Debug, Clone, Copy)]
 pub struct mm_analyzer_options {
     /// A channel (0-based) that is measured and reported but left out of the track's
-    /// Precise DR, e.g. the LFE channel of a layout that names one; -1 for none (the
-    /// default, and what foobar2000 does: LFE included).
+    /// DR, e.g. the LFE channel of a layout that names one; -1 for none (the default, and
+    /// what foobar2000 does: LFE included).
     pub excluded_channel: i32,
+    /// An `mm_channel_weighting` value; `MM_CHANNEL_WEIGHTING_EQUAL` by default.
+    pub channel_weighting: i32,
 }
 
 /// One track's analyser. Opaque; create with `mm_analyzer_new`, free with `mm_analyzer_free`.
@@ -34,7 +50,10 @@ enum State {
 }
 
 impl mm_analyzer_options {
-    const DEFAULT: mm_analyzer_options = mm_analyzer_options { excluded_channel: -1 };
+    const DEFAULT: mm_analyzer_options = mm_analyzer_options {
+        excluded_channel: -1,
+        channel_weighting: MM_CHANNEL_WEIGHTING_EQUAL as i32,
+    };
 }
 
 /// dr-core's refusal as a status: a change of sample kind within a track is a state error,
@@ -48,8 +67,19 @@ pub(crate) fn core_failure(e: dr_core::Error) -> Failure {
     }
 }
 
+/// The weighting of an `mm_channel_weighting` value, checked.
+pub(crate) fn channel_weighting(value: i32) -> Outcome<ChannelWeighting> {
+    match value {
+        v if v == MM_CHANNEL_WEIGHTING_EQUAL as i32 => Ok(ChannelWeighting::Equal),
+        v if v == MM_CHANNEL_WEIGHTING_LOUDNESS as i32 => Ok(ChannelWeighting::Loudness),
+        other => Err(Failure::invalid(format!(
+            "channel weighting {other} is not an mm_channel_weighting (0 equal, 1 loudness)"
+        ))),
+    }
+}
+
 /// dr-core options from the C fields, checked.
-pub(crate) fn core_options(excluded_channel: i32, channels: usize) -> Outcome<Options> {
+pub(crate) fn core_options(excluded_channel: i32, weighting: i32, channels: usize) -> Outcome<Options> {
     let excluded_channel = match excluded_channel {
         -1 => None,
         i if i >= 0 && (i as usize) < channels => Some(i as usize),
@@ -59,11 +89,19 @@ pub(crate) fn core_options(excluded_channel: i32, channels: usize) -> Outcome<Op
             )))
         }
     };
-    Ok(Options { excluded_channel })
+    Ok(Options {
+        excluded_channel,
+        channel_weighting: channel_weighting(weighting)?,
+    })
 }
 
 /// A new analyser, checked: sample rate > 0, channels in 1..=32.
-pub(crate) fn new_analyzer(sample_rate: u32, channels: u32, excluded_channel: i32) -> Outcome<Analyzer> {
+pub(crate) fn new_analyzer(
+    sample_rate: u32,
+    channels: u32,
+    excluded_channel: i32,
+    weighting: i32,
+) -> Outcome<Analyzer> {
     if sample_rate == 0 {
         return Err(Failure::invalid("sample rate is 0"));
     }
@@ -74,7 +112,7 @@ pub(crate) fn new_analyzer(sample_rate: u32, channels: u32, excluded_channel: i3
             dr_core::MAX_CHANNELS
         )));
     }
-    let options = core_options(excluded_channel, channels)?;
+    let options = core_options(excluded_channel, weighting, channels)?;
     Analyzer::with_options(sample_rate, channels, options).map_err(core_failure)
 }
 
@@ -119,7 +157,7 @@ impl mm_analyzer {
     }
 }
 
-/// Default options: no channel excluded.
+/// Default options (DR Meter's): no channel excluded, equal channel weighting.
 #[no_mangle]
 pub extern "C" fn mm_analyzer_options_default() -> mm_analyzer_options {
     mm_analyzer_options::DEFAULT
@@ -149,7 +187,12 @@ pub unsafe extern "C" fn mm_analyzer_new(
             // SAFETY: non-NULL and readable (caller contract).
             *unsafe { check_ref(options, "options") }?
         };
-        let analyzer = new_analyzer(sample_rate, channels, options.excluded_channel)?;
+        let analyzer = new_analyzer(
+            sample_rate,
+            channels,
+            options.excluded_channel,
+            options.channel_weighting,
+        )?;
         *out = Box::into_raw(Box::new(mm_analyzer {
             state: State::Open(Box::new(analyzer)),
             channels: channels as usize,
@@ -287,7 +330,7 @@ mod tests {
     #[test]
     fn a_panic_inside_a_call_leaves_the_analyser_broken_not_half_updated() {
         let mut handle = mm_analyzer {
-            state: State::Open(Box::new(new_analyzer(44_100, 2, -1).unwrap())),
+            state: State::Open(Box::new(new_analyzer(44_100, 2, -1, 0).unwrap())),
             channels: 2,
         };
         let status = guard(|| handle.with_open(|_| panic!("simulated bug")));

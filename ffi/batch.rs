@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use dr_core::{Analyzer, TrackResult};
 
-use crate::analyzer::{core_failure, new_analyzer};
+use crate::analyzer::{channel_weighting, core_failure, new_analyzer, MM_CHANNEL_WEIGHTING_EQUAL};
 use crate::result::mm_result;
 use crate::status::{
     check_out, check_ref, guard, guard_value, mm_status, panic_message, Failure, Outcome, MM_CANCELLED,
@@ -155,6 +155,9 @@ pub struct mm_batch_options {
     pub progress_user: *mut c_void,
     /// May be NULL. Raising it cancels the batch.
     pub cancel: *const mm_cancel_token,
+    /// How every track's channel DRs make its DR: an `mm_channel_weighting` value
+    /// (`MM_CHANNEL_WEIGHTING_EQUAL` by default).
+    pub channel_weighting: i32,
 }
 
 /// What happened to one track of a batch.
@@ -191,6 +194,7 @@ const DEFAULT_OPTIONS: mm_batch_options = mm_batch_options {
     progress: None,
     progress_user: std::ptr::null_mut(),
     cancel: std::ptr::null(),
+    channel_weighting: MM_CHANNEL_WEIGHTING_EQUAL as i32,
 };
 
 impl fmt::Display for mm_source_format {
@@ -234,6 +238,8 @@ struct Shared<'a> {
     cancelled: AtomicBool,
     external: Option<&'a mm_cancel_token>,
     frames: AtomicU64,
+    /// `mm_batch_options.channel_weighting`, checked.
+    channel_weighting: i32,
 }
 
 // SAFETY: `Shared` holds the caller's `user` pointer and C function pointers. The header's
@@ -282,7 +288,7 @@ impl Drop for OpenSource {
 }
 
 /// The analyser for the format `open` reported, or why that format cannot be analysed.
-fn analyzer_for(format: &mm_source_format) -> Outcome<Analyzer> {
+fn analyzer_for(format: &mm_source_format, weighting: i32) -> Outcome<Analyzer> {
     let bad = |what: String| Err(Failure::invalid(format!("the open callback reported {what}")));
     if format.sample_type < 0 || format.sample_type > MM_SAMPLE_I32 as i32 {
         return bad(format!("an unknown sample type {}", format.sample_type));
@@ -290,7 +296,7 @@ fn analyzer_for(format: &mm_source_format) -> Outcome<Analyzer> {
     if format.sample_type == MM_SAMPLE_I32 as i32 && !(1..=32).contains(&format.bits_per_sample) {
         return bad(format!("{} bits per int32 sample (1 to 32)", format.bits_per_sample));
     }
-    new_analyzer(format.sample_rate, format.channels, format.excluded_channel)
+    new_analyzer(format.sample_rate, format.channels, format.excluded_channel, weighting)
         .map_err(|f| Failure::invalid(format!("the open callback reported an unusable format: {}", f.message)))
 }
 
@@ -334,7 +340,7 @@ fn run_track(shared: &Shared, index: usize) -> Outcome<TrackResult> {
         });
     }
     let source = OpenSource { source, close };
-    let mut analyzer = analyzer_for(&format)?;
+    let mut analyzer = analyzer_for(&format, shared.channel_weighting)?;
     let channels = format.channels as usize;
     let sample_bytes = format.sample_bytes().unwrap_or(8);
     let capacity = shared.buffer_frames;
@@ -450,7 +456,8 @@ fn free_outcome(outcome: &mut mm_track_outcome) {
     }
 }
 
-/// Default batch options: all cores, 8192-frame buffers, no progress, no cancel token.
+/// Default batch options: all cores, 8192-frame buffers, no progress, no cancel token,
+/// equal channel weighting.
 #[no_mangle]
 pub extern "C" fn mm_batch_options_default() -> mm_batch_options {
     DEFAULT_OPTIONS
@@ -470,7 +477,7 @@ pub extern "C" fn mm_batch_options_default() -> mm_batch_options {
 /// Returns `MM_OK` when every track has ended (some may have failed: look at each
 /// entry), `MM_CANCELLED` when the batch was cancelled (tracks that ended before keep
 /// their outcomes; the others are `MM_CANCELLED`), or an argument error (`decoder` or a
-/// callback NULL, bad options).
+/// callback NULL, bad options such as an unknown `channel_weighting`).
 ///
 /// Cancelling (token, or a non-zero return from `progress`) stops the batch as soon as
 /// every track in flight has returned from its current `read` call: no new `open` or
@@ -514,6 +521,7 @@ pub unsafe extern "C" fn mm_batch_analyze(
                 options.buffer_frames
             )));
         }
+        channel_weighting(options.channel_weighting)?;
         let external = if options.cancel.is_null() {
             None
         } else {
@@ -544,6 +552,7 @@ pub unsafe extern "C" fn mm_batch_analyze(
             cancelled: AtomicBool::new(false),
             external,
             frames: AtomicU64::new(0),
+            channel_weighting: options.channel_weighting,
         };
         run_batch(&pool, &shared, &options, outcomes);
         if shared.cancelled() {

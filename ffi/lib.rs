@@ -28,7 +28,13 @@ use status::{guard_value, last_error_ptr};
 /// The ABI version this header describes. It grows by one with every change that breaks
 /// binary compatibility (a struct's layout, a function's signature or meaning). Compare
 /// it with `mm_abi_version()` at run time.
-pub const MM_ABI_VERSION: u32 = 1;
+///
+/// Version 2 (DR Meter 1.0.8's numbers and log): the result structs carry the published
+/// float values (`dr`, `peak`, `rms`, their dB) instead of version 1's double `precise_dr`
+/// and 1e-4 histogram values; `MM_DR_NONE` and `has_dr` are gone (an all-silent track is
+/// DR0, see `mm_track_summary.all_silent`); options gained `channel_weighting`; failures
+/// carry a kind; text logs have CRLF line ends and a host on the first line.
+pub const MM_ABI_VERSION: u32 = 2;
 
 /// The library's version, e.g. "0.1.0": a static NUL-terminated string (never free it).
 #[no_mangle]

@@ -10,24 +10,34 @@
  *   allocated or read. Out-parameters are set (to NULL / a neutral value) even on failure.
  * - No Rust panic crosses the boundary (it becomes MM_INTERNAL_ERROR). Callbacks must not let
  *   C++ exceptions (or longjmp) cross it either.
- * - Strings in and out are UTF-8 and NUL-terminated.
+ * - Strings in and out are UTF-8 and NUL-terminated. Text logs have CRLF line ends (as
+ *   foobar2000's DR Meter writes them); the JSON has LF.
+ *
+ * VALUES (ABI version 2: foobar2000 DR Meter 1.0.8's numbers)
+ * - DRs, peaks and RMS columns are the values DR Meter publishes, narrowed to float; their
+ *   dB values are float(20 * log10(x)), -INFINITY for a linear 0 (printed "-inf").
+ * - Every track has a DR. Version 1's MM_DR_NONE (and has_dr) are gone: a silent channel
+ *   counts as DR 0 in the track's mean (mm_channel_result.silent), and a track whose
+ *   channels are all silent is DR0 (mm_track_summary.all_silent).
  *
  * OWNERSHIP (who frees what)
  * - mm_analyzer*      from mm_analyzer_new      -> mm_analyzer_free (also after finish)
  * - mm_result*        from mm_analyzer_finish   -> mm_result_free
  *                     in an mm_track_outcome    -> mm_track_outcomes_free, or take it out
  * - char*             from mm_log_render, and an outcome's error -> mm_string_free
- * - mm_log_builder*   from mm_log_builder_new   -> mm_log_builder_free
+ * - mm_log_builder*   from mm_log_builder_new   -> mm_log_builder_free; the strings given to
+ *                     mm_log_builder_add_*, _set_host are copied (the caller keeps them)
  * - mm_cancel_token*  from mm_cancel_token_new  -> mm_cancel_token_free
- * - const char* from mm_version, mm_status_name: static; from mm_last_error: the library's,
- *   valid until the next failing call on that thread. Never free these.
+ * - const char* from mm_version, mm_status_name, mm_failure_kind: static; from mm_last_error:
+ *   the library's, valid until the next failing call on that thread. Never free these.
  * - Everything the caller passes in (buffers, strings, structs) stays the caller's; the library
  *   copies what it keeps. Every free function accepts NULL.
  *
  * THREAD SAFETY
  * - The library has no global mutable state except the per-thread last-error message.
  * - An mm_analyzer or mm_log_builder may move between threads but must not be used from two
- *   threads at once.
+ *   threads at once: that holds for every mm_log_builder_* call (add_*, set_*, album_dr,
+ *   render).
  * - An mm_result is immutable: any number of threads may read it at once (and add it to builders).
  * - mm_cancel_token_cancel may be called from any thread at any time while the token lives.
  * - mm_batch_analyze calls the decode callbacks from its worker threads, concurrently for
@@ -49,13 +59,14 @@
  * The ABI version this header describes. It grows by one with every change that breaks
  * binary compatibility (a struct's layout, a function's signature or meaning). Compare
  * it with `mm_abi_version()` at run time.
+ *
+ * Version 2 (DR Meter 1.0.8's numbers and log): the result structs carry the published
+ * float values (`dr`, `peak`, `rms`, their dB) instead of version 1's double `precise_dr`
+ * and 1e-4 histogram values; `MM_DR_NONE` and `has_dr` are gone (an all-silent track is
+ * DR0, see `mm_track_summary.all_silent`); options gained `channel_weighting`; failures
+ * carry a kind; text logs have CRLF line ends and a host on the first line.
  */
-#define MM_ABI_VERSION 1
-
-/**
- * `official_dr` of a track that has no DR (every channel silent): not a DR value.
- */
-#define MM_DR_NONE INT32_MIN
+#define MM_ABI_VERSION 2
 
 /**
  * What every `mm_` function that can fail returns. `MM_OK` is 0; every other value is a
@@ -167,17 +178,17 @@ enum mm_log_kind
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
     /**
-     * The album log: one section per album (or folder), then the failures
-     * (`macinmeter --log album`).
+     * DR Meter 1.0.8's log: one section per album (or folder), each followed by its
+     * failures (`macinmeter --log album`, the CLI's default).
      */
     MM_LOG_ALBUM = 0,
     /**
      * The detailed single-track log of each track, one after the other
-     * (`macinmeter --log track`; the usual choice for one track). Failures are not shown.
+     * (`macinmeter --log track`). Failures are not shown.
      */
     MM_LOG_TRACK = 1,
     /**
-     * The JSON document (`macinmeter --format json`), UTF-8, schema 1.
+     * The JSON document (`macinmeter --format json`), UTF-8, schema 2, `\n` line ends.
      */
     MM_LOG_JSON = 2,
 };
@@ -186,6 +197,59 @@ enum mm_log_kind
 typedef enum mm_log_kind mm_log_kind;
 #else
 typedef int32_t mm_log_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * How the channels' DRs make the track's (`mm_analyzer_options.channel_weighting`,
+ * `mm_batch_options.channel_weighting`).
+ */
+enum mm_channel_weighting
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * DR Meter's default: the plain mean over the channels, silent ones (DR 0) included.
+     */
+    MM_CHANNEL_WEIGHTING_EQUAL = 0,
+    /**
+     * DR Meter's option for more than 2 channels: the mean weighted by each channel's
+     * RMS. Tracks of 1 or 2 channels are averaged plainly whatever this says.
+     */
+    MM_CHANNEL_WEIGHTING_LOUDNESS = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mm_channel_weighting mm_channel_weighting;
+#else
+typedef int32_t mm_channel_weighting;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * How a section's (album's) DR is made of its tracks' DRs
+ * (`mm_log_builder_set_album_weighting`).
+ */
+enum mm_album_weighting
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * DR Meter's default: the plain mean of the tracks' DRs (DR0 tracks included).
+     */
+    MM_ALBUM_WEIGHTING_EQUAL = 0,
+    /**
+     * DR Meter's option: the mean weighted by each track's duration.
+     */
+    MM_ALBUM_WEIGHTING_LENGTH = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mm_album_weighting mm_album_weighting;
+#else
+typedef int32_t mm_album_weighting;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -202,8 +266,9 @@ typedef struct mm_analyzer mm_analyzer;
 typedef struct mm_cancel_token mm_cancel_token;
 
 /**
- * Collects tracks and failures for one log. Opaque; create with `mm_log_builder_new`,
- * free with `mm_log_builder_free`. May move between threads, not be used from two at once.
+ * Collects tracks and failures for one log, and the log's settings. Opaque; create with
+ * `mm_log_builder_new`, free with `mm_log_builder_free`. May move between threads, not be
+ * used from two at once.
  */
 typedef struct mm_log_builder mm_log_builder;
 
@@ -221,10 +286,14 @@ typedef struct mm_result mm_result;
 typedef struct mm_analyzer_options {
     /**
      * A channel (0-based) that is measured and reported but left out of the track's
-     * Precise DR, e.g. the LFE channel of a layout that names one; -1 for none (the
-     * default, and what foobar2000 does: LFE included).
+     * DR, e.g. the LFE channel of a layout that names one; -1 for none (the default, and
+     * what foobar2000 does: LFE included).
      */
     int32_t excluded_channel;
+    /**
+     * An `mm_channel_weighting` value; `MM_CHANNEL_WEIGHTING_EQUAL` by default.
+     */
+    int32_t channel_weighting;
 } mm_analyzer_options;
 
 /**
@@ -291,6 +360,11 @@ typedef struct mm_batch_options {
      * May be NULL. Raising it cancels the batch.
      */
     const struct mm_cancel_token *cancel;
+    /**
+     * How every track's channel DRs make its DR: an `mm_channel_weighting` value
+     * (`MM_CHANNEL_WEIGHTING_EQUAL` by default).
+     */
+    int32_t channel_weighting;
 } mm_batch_options;
 
 /**
@@ -421,7 +495,8 @@ typedef struct mm_track_meta {
     const char *track_number;
     const char *disc_number;
     /**
-     * The codec's common name: "FLAC", "MP3", "AAC", "PCM", ...
+     * The codec's name as the log's `Codec:` line shows it: "FLAC", "MP3", "AAC", "PCM",
+     * "PCM (floating-point)", ...
      */
     const char *codec;
     /**
@@ -431,8 +506,9 @@ typedef struct mm_track_meta {
     /**
      * The speaker mask of the channel layout, WAVEFORMATEXTENSIBLE bits as foobar2000's
      * `audio_chunk::get_channel_config()` gives them (FL 0x1, FR 0x2, FC 0x4, LFE 0x8,
-     * BL 0x10, BR 0x20, ...); 0 when unknown. It names the channels in the single-track
-     * log and the JSON, and marks the LFE channel. Ignored unless it has one bit per channel.
+     * BL 0x10, BR 0x20, ...); 0 when unknown (then the layout foobar2000 assumes for the
+     * channel count). It names the log's channel columns and the JSON's labels, and marks
+     * the LFE channel. Ignored unless it has one bit per channel.
      */
     uint32_t channel_mask;
     /**
@@ -443,8 +519,15 @@ typedef struct mm_track_meta {
 } mm_track_meta;
 
 /**
- * The whole-track values. Linear values have full scale 1.0: dBFS = 20 * log10(x)
- * (0 is -inf dB).
+ * The whole-track values: the track's row in the log. Linear values have full scale 1.0.
+ *
+ * Every track has a DR (ABI version 1's `MM_DR_NONE` and `has_dr` are gone): a track whose
+ * channels are all silent is DR0 by rule (`all_silent` says so), and each silent channel
+ * counts with DR 0 in the mean (`mm_channel_result.silent`).
+ *
+ * dB values are the published ones: `float(20 * log10(value))`; a linear value of 0 gives
+ * `-INFINITY` (the log prints `-inf`, the JSON `null`). The log prints a dB value strictly
+ * between -0.01 and 0.01 as `0.00`.
  */
 typedef struct mm_track_summary {
     /**
@@ -456,42 +539,54 @@ typedef struct mm_track_summary {
      */
     uint32_t channels;
     /**
-     * Frames per channel (a dropped one-frame tail included).
+     * Frames per channel.
      */
     uint64_t frames;
     /**
-     * 3-second windows measured (a counted tail included).
+     * 3-second windows measured (a tail of any length, one frame included, is a window).
      */
     uint64_t windows;
     /**
-     * frames / sample_rate.
+     * frames / sample_rate, exact.
      */
     double duration_seconds;
     /**
-     * False when every (counted) channel is silent: then there is no DR (`DR-` in logs,
-     * null in JSON), `precise_dr` is NaN and `official_dr` is `MM_DR_NONE`.
+     * The duration the log prints: llround(frames / sample_rate) seconds.
      */
-    bool has_dr;
+    uint64_t rounded_seconds;
     /**
-     * Mean channel DR in dB over the non-silent, non-excluded channels.
+     * The track's DR as published (the log's precise value): the mean of the channel DRs
+     * (silent channels as 0), narrowed to float; 0 when every channel is silent.
      */
-    double precise_dr;
+    float dr;
     /**
-     * `precise_dr` rounded half away from zero (the `DRn` value), or `MM_DR_NONE`.
+     * `DR<n>` of the log: trunc(dr + 0.5). 0 when every channel is silent.
      */
     int32_t official_dr;
     /**
-     * The channel left out of the mean by option, or -1.
+     * Every channel is silent (no peak or no non-zero window RMS): the track is DR0 by rule.
+     */
+    bool all_silent;
+    /**
+     * The channel left out of the DR mean by option, or -1.
      */
     int32_t excluded_channel;
     /**
-     * Album-log Peak column: the largest channel sample peak (linear).
+     * The row's Peak: the largest channel peak (linear).
      */
-    double peak;
+    float peak;
     /**
-     * Album-log RMS column: the mean of the channels' linear RMS.
+     * The row's Peak in dBFS (published); `-INFINITY` for digital silence.
+     */
+    float peak_db;
+    /**
+     * The row's RMS: the quadratic mean of the channels' published RMS (linear).
      */
     double rms;
+    /**
+     * The row's RMS in dBFS (published); `-INFINITY` for digital silence.
+     */
+    float rms_db;
     /**
      * NaN and infinite samples that were skipped (float input only).
      */
@@ -499,43 +594,57 @@ typedef struct mm_track_summary {
 } mm_track_summary;
 
 /**
- * One channel's values. Linear values have full scale 1.0.
+ * One channel's values: its columns in the log. Linear values have full scale 1.0; dB
+ * values follow the conventions of `mm_track_summary`.
  */
 typedef struct mm_channel_result {
     /**
-     * The channel's DR in dB: 20 * log10(peak_selected / rms20), 0 when either is 0.
+     * The channel's DR as published (narrowed to float); 0 for a silent channel.
      */
-    double dr;
+    float dr;
     /**
-     * Sample peak over the whole track.
+     * The same DR before narrowing (the track's mean is taken over these).
      */
-    double peak;
+    double dr_unrounded;
     /**
-     * sqrt(2 * sum(x^2) / frames) over the whole track (a sine's RMS equals its peak).
+     * The channel's RMS column: the quadratic mean of its windows' RMS, narrowed to float.
      */
-    double rms;
+    float rms;
     /**
-     * RMS of the loudest 20 % of the 3-second windows.
+     * The same RMS before narrowing.
      */
-    double rms20;
+    double rms_unrounded;
     /**
-     * The window peak the DR uses: the second-largest window peak if above 0, else the largest.
+     * `rms` in dBFS (published); `-INFINITY` when 0.
      */
-    double peak_selected;
+    float rms_db;
     /**
-     * The largest window peak.
+     * The channel's sample peak (the primary peak), narrowed to float.
      */
-    double peak_first;
+    float peak;
     /**
-     * The second-largest window peak (the largest again with one window).
+     * `peak` in dBFS (published); `-INFINITY` when 0.
      */
-    double peak_second;
+    float peak_db;
     /**
-     * Silent channels (peak or rms20 at or below 1e-12) are left out of the track's DR.
+     * The peak the DR was computed against: the second-loudest window's peak, or the
+     * primary one when there is none or the DR against it came out negative; 0 when silent.
+     */
+    double dr_peak;
+    /**
+     * The RMS of the loudest 20 % of windows (from the histogram's bin centres).
+     */
+    double loud_rms;
+    /**
+     * Windows measured.
+     */
+    uint64_t windows;
+    /**
+     * No peak or no non-zero window RMS: the channel's DR is 0 by rule, not by measure.
      */
     bool silent;
     /**
-     * The channel excluded from the track's DR by option (e.g. LFE).
+     * The channel left out of the track's DR by option (e.g. LFE).
      */
     bool excluded;
 } mm_channel_result;
@@ -578,7 +687,7 @@ const char *mm_status_name(int32_t status);
 void mm_string_free(char *s);
 
 /**
- * Default options: no channel excluded.
+ * Default options (DR Meter's): no channel excluded, equal channel weighting.
  */
 struct mm_analyzer_options mm_analyzer_options_default(void);
 
@@ -663,7 +772,8 @@ mm_status mm_analyzer_finish(struct mm_analyzer *analyzer, struct mm_result **ou
 void mm_analyzer_free(struct mm_analyzer *analyzer);
 
 /**
- * Default batch options: all cores, 8192-frame buffers, no progress, no cancel token.
+ * Default batch options: all cores, 8192-frame buffers, no progress, no cancel token,
+ * equal channel weighting.
  */
 struct mm_batch_options mm_batch_options_default(void);
 
@@ -682,7 +792,7 @@ struct mm_batch_options mm_batch_options_default(void);
  * Returns `MM_OK` when every track has ended (some may have failed: look at each
  * entry), `MM_CANCELLED` when the batch was cancelled (tracks that ended before keep
  * their outcomes; the others are `MM_CANCELLED`), or an argument error (`decoder` or a
- * callback NULL, bad options).
+ * callback NULL, bad options such as an unknown `channel_weighting`).
  *
  * Cancelling (token, or a non-zero return from `progress`) stops the batch as soon as
  * every track in flight has returned from its current `read` call: no new `open` or
@@ -736,7 +846,8 @@ mm_status mm_cancel_token_cancel(const struct mm_cancel_token *token);
 void mm_cancel_token_free(struct mm_cancel_token *token);
 
 /**
- * Creates an empty log builder. The caller owns it: `mm_log_builder_free`.
+ * Creates an empty log builder: no host, no channel columns for stereo, equal album
+ * weighting. The caller owns it: `mm_log_builder_free`.
  *
  * # Safety
  * `out` is NULL or writable.
@@ -758,15 +869,29 @@ mm_status mm_log_builder_add_track(struct mm_log_builder *builder,
 
 /**
  * Adds a file that could not be measured; the album log lists it as
- * `Failed: <path>: <reason>`, the JSON under "failures". Both strings are copied.
+ * `Failed: <path>: <reason>` after its folder's section, the JSON under "failures" with
+ * `kind`. `kind` says why for programs, one of "open", "unsupported",
+ * "invalid_parameters", "malformed", "truncated", "corrupt", "stream_changed",
+ * "cancelled", "analysis", "internal" (anything else is `MM_INVALID_ARGUMENT`); for a
+ * batch outcome, `mm_failure_kind(outcome.status)` gives it. All strings are copied.
  *
  * # Safety
- * `builder` is NULL or a live builder not used elsewhere during the call; `path` and
- * `reason` are NULL or NUL-terminated.
+ * `builder` is NULL or a live builder not used elsewhere during the call; `path`,
+ * `reason` and `kind` are NULL or NUL-terminated.
  */
 mm_status mm_log_builder_add_failure(struct mm_log_builder *builder,
                                      const char *path,
-                                     const char *reason);
+                                     const char *reason,
+                                     const char *kind);
+
+/**
+ * The failure kind (for `mm_log_builder_add_failure`) that a status of a batch outcome
+ * stands for: `MM_DECODE_ERROR` "corrupt", `MM_FORMAT_CHANGED` "stream_changed",
+ * `MM_CANCELLED` "cancelled", `MM_INVALID_ARGUMENT` "invalid_parameters", anything else
+ * "internal". A caller that knows better (its own open failed: "open"; an unsupported
+ * file: "unsupported") passes its own. A static string (never free it); any integer.
+ */
+const char *mm_failure_kind(int32_t status);
 
 /**
  * Marks the run as stopped before every file was analysed (the album log then ends with
@@ -778,10 +903,43 @@ mm_status mm_log_builder_add_failure(struct mm_log_builder *builder,
 mm_status mm_log_builder_set_interrupted(struct mm_log_builder *builder, bool interrupted);
 
 /**
- * Renders the builder's content as `kind` (an `mm_log_kind`) into a new UTF-8 string
- * (`\n` line ends): the bytes `macinmeter` prints for the same tracks. `date` is the
- * "log date:" value, "YYYY-MM-DD HH:MM:SS", or NULL for the local time now (JSON has no
- * date). The builder is unchanged and may be rendered again.
+ * Names the host on the logs' first line: "foobar2000 v2.25.10" makes it
+ * `foobar2000 v2.25.10 / MacinMeter v<version>`. NULL (or empty, or only spaces) removes
+ * it: `MacinMeter v<version>`, as the CLI prints. The string is copied.
+ *
+ * # Safety
+ * `builder` is NULL or a live builder not used elsewhere during the call; `host` is NULL
+ * or NUL-terminated.
+ */
+mm_status mm_log_builder_set_host(struct mm_log_builder *builder, const char *host);
+
+/**
+ * Per-channel DR and RMS columns in the album log for sections whose widest track is
+ * stereo (DR Meter's option; `macinmeter --channel-columns`). Off by default. Sections
+ * with more than 2 channels always have them, mono ones never.
+ *
+ * # Safety
+ * `builder` is NULL or a live builder not used elsewhere during the call.
+ */
+mm_status mm_log_builder_set_channel_columns(struct mm_log_builder *builder, bool stereo);
+
+/**
+ * How each section's DR is made of its tracks' DRs, an `mm_album_weighting` value
+ * (`MM_ALBUM_WEIGHTING_EQUAL` by default); used by the album log, the JSON and
+ * `mm_log_builder_album_dr`. Anything else is `MM_INVALID_ARGUMENT` (the setting is then
+ * unchanged).
+ *
+ * # Safety
+ * `builder` is NULL or a live builder not used elsewhere during the call.
+ */
+mm_status mm_log_builder_set_album_weighting(struct mm_log_builder *builder, int32_t weighting);
+
+/**
+ * Renders the builder's content as `kind` (an `mm_log_kind`) into a new UTF-8 string:
+ * the text `macinmeter` prints for the same tracks and options, with CRLF line ends
+ * (`\r\n`, as DR Meter writes its logs) for the text logs and `\n` in the JSON. `date` is
+ * the log date ("log date:" line, JSON "log_date"), "YYYY-MM-DD HH:MM:SS", or NULL for
+ * the local time now. The builder is unchanged and may be rendered again.
  *
  * On success `*out` is the text, owned by the caller: `mm_string_free`. `out_len` may be
  * NULL; otherwise it receives the length in bytes (without the NUL).
@@ -798,24 +956,24 @@ mm_status mm_log_render(const struct mm_log_builder *builder,
 
 /**
  * The album DR of the section that holds track `track_index` (0-based, in the order
- * tracks were added; failures are not tracks): the section's Official DR into
- * `*official_out` (`MM_DR_NONE` when no track of the section has a DR) and its Precise DR,
- * the mean of the Precise DRs of its tracks that have one, into `*precise_out` (NaN when
- * none has). These are the album log's "Official DR value" and the JSON's `albums` values,
- * with the tracks grouped the same way (album tags, else folder).
+ * tracks were added; failures are not tracks), with the builder's album weighting: the
+ * section's `DR<n>` into `*official_out` and its DR as published (float) into `*dr_out`.
+ * These are the album log's "Official DR value" and the JSON's `albums` values, with the
+ * tracks grouped the same way (album tags, else folder). Every track has a DR (DR0 when
+ * silent), so every section has one.
  *
  * An index at or beyond the track count is `MM_INVALID_ARGUMENT`. Both out-parameters are
- * required; they are set to `MM_DR_NONE` / NaN on failure. Repeated calls are cheap: the
- * sections are computed once after the last track was added.
+ * required; they are set to 0 / NaN on failure. Repeated calls are cheap: the sections
+ * are computed once after the last track was added (or the weighting changed).
  *
  * # Safety
  * `builder` is NULL or a live builder not used elsewhere during the call; `official_out`
- * and `precise_out` are NULL or writable.
+ * and `dr_out` are NULL or writable.
  */
 mm_status mm_log_builder_album_dr(const struct mm_log_builder *builder,
                                   size_t track_index,
                                   int32_t *official_out,
-                                  double *precise_out);
+                                  float *dr_out);
 
 /**
  * Frees a builder. NULL is ignored.

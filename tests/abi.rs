@@ -147,13 +147,25 @@ fn cli_binary() -> PathBuf {
 
 /// A JSON number: an integer as it is, a float at full precision (Rust's shortest
 /// round-trip form, which C's strtod reads back to the same bits); `null_text` for null (the
-/// JSON's -inf dB and "no DR").
+/// JSON's -inf dB).
 fn number(value: &Value, null_text: &str) -> String {
     match value {
         Value::Null => null_text.to_owned(),
         v if v.is_i64() => v.to_string(),
         v => {
             let x = v.as_f64().unwrap_or_else(|| panic!("{v} is not a number"));
+            format!("{x:?}")
+        }
+    }
+}
+
+/// A JSON number the CLI wrote from a float (f32): its shortest round-trip form as a float,
+/// which C's strtof reads back to the same bits; `null_text` for null.
+fn float_number(value: &Value, null_text: &str) -> String {
+    match value {
+        Value::Null => null_text.to_owned(),
+        v => {
+            let x = v.as_f64().unwrap_or_else(|| panic!("{v} is not a number")) as f32;
             format!("{x:?}")
         }
     }
@@ -199,21 +211,23 @@ fn cli_values() -> &'static Path {
             .unwrap();
             writeln!(
                 text,
-                "dr {} {}",
-                number(&track["official_dr"], "none"),
-                number(&track["precise_dr"], "nan")
+                "dr {} {} {} {}",
+                track["official_dr"],
+                float_number(&track["dr"], "nan"),
+                float_number(&track["peak_db"], "-inf"),
+                float_number(&track["rms_db"], "-inf"),
             )
             .unwrap();
             for ch in track["channel_results"].as_array().expect("channel_results") {
-                let [dr, peak, rms, rms20, selected] = ["dr", "peak_db", "rms_db", "rms20_db", "peak_selected_db"];
                 writeln!(
                     text,
-                    "channel {} {} {} {} {} {}",
-                    number(&ch[dr], "nan"),
-                    number(&ch[peak], "-inf"),
-                    number(&ch[rms], "-inf"),
-                    number(&ch[rms20], "-inf"),
-                    number(&ch[selected], "-inf"),
+                    "channel {} {} {} {} {} {} {}",
+                    float_number(&ch["dr"], "nan"),
+                    float_number(&ch["peak_db"], "-inf"),
+                    float_number(&ch["rms_db"], "-inf"),
+                    number(&ch["loud_rms_db"], "-inf"),
+                    number(&ch["dr_peak_db"], "-inf"),
+                    ch["windows"],
                     u8::from(ch["silent"].as_bool().expect("silent")),
                 )
                 .unwrap();
@@ -229,8 +243,8 @@ fn cli_values() -> &'static Path {
             writeln!(
                 text,
                 "section {} {} {}",
-                number(&album["official_dr"], "none"),
-                number(&album["precise_dr"], "nan"),
+                album["official_dr"],
+                float_number(&album["dr"], "nan"),
                 tracks.join(" ")
             )
             .unwrap();
@@ -289,7 +303,7 @@ fn c11_program_with_the_staticlib() {
     }
     run(&mut gcc, "gcc -std=c11 c11_test.c + libmacinmeter.a");
     let output = run(&mut Command::new(&exe), "c11_test");
-    assert!(String::from_utf8_lossy(&output.stdout).contains("DR -3.01"));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("DR0, Peak -6.02 dBFS, RMS -3.01 dBFS"));
 }
 
 /// Every `mm_` function the shared library exports is declared in the header, and every

@@ -273,7 +273,8 @@ fn frames_status(frames: usize, channels: usize, size: usize, align: usize, poin
 struct State {
     analyzers: Vec<AnalyzerModel>,
     results: Vec<ResultModel>,
-    builders: Vec<(*mut mm_log_builder, usize)>,
+    /// Each builder, its track count and the host its logs name (as the first line shows it).
+    builders: Vec<(*mut mm_log_builder, usize, Option<String>)>,
     tokens: Vec<(*mut mm_cancel_token, bool)>,
 }
 
@@ -348,7 +349,7 @@ pub fn run(data: &[u8]) {
                 }
             }
             _ => {
-                for (b, _) in st.builders.drain(..) {
+                for (b, _, _) in st.builders.drain(..) {
                     // SAFETY: live handle, freed once.
                     unsafe { mm_log_builder_free(b) };
                 }
@@ -380,15 +381,24 @@ fn op_new_analyzer(r: &mut Reader, st: &mut State, before: &str) {
         1 => -1,
         _ => r.below(34) as i32 - 1,
     };
+    let weighting_raw = match r.u8() % 8 {
+        0 => r.i32(),
+        1 => MM_CHANNEL_WEIGHTING_LOUDNESS as i32,
+        _ => MM_CHANNEL_WEIGHTING_EQUAL as i32,
+    };
     let options = mm_analyzer_options {
         excluded_channel: excluded_raw,
+        channel_weighting: weighting_raw,
     };
     let default = mm_analyzer_options_default();
-    assert_eq!(default.excluded_channel, -1);
-    let (options_ptr, excluded) = match options_mode {
-        0 => (null(), -1),
-        1 => (&default as *const mm_analyzer_options, -1),
-        _ => (&options as *const mm_analyzer_options, excluded_raw),
+    assert_eq!(
+        (default.excluded_channel, default.channel_weighting),
+        (-1, MM_CHANNEL_WEIGHTING_EQUAL as i32)
+    );
+    let (options_ptr, excluded, weighting) = match options_mode {
+        0 => (null(), -1, 0),
+        1 => (&default as *const mm_analyzer_options, -1, 0),
+        _ => (&options as *const mm_analyzer_options, excluded_raw, weighting_raw),
     };
     let out_null = r.u8().is_multiple_of(16);
     let mut out: *mut mm_analyzer = std::ptr::dangling_mut::<mm_analyzer>(); // must be reset
@@ -397,9 +407,10 @@ fn op_new_analyzer(r: &mut Reader, st: &mut State, before: &str) {
     let status = unsafe { mm_analyzer_new(rate, channels, options_ptr, out_ptr) };
     let ch = channels as usize;
     let excluded_ok = excluded == -1 || (excluded >= 0 && (excluded as usize) < ch);
+    let weighting_ok = (0..=1).contains(&weighting);
     let want = if out_null {
         MM_NULL_POINTER
-    } else if rate == 0 || ch == 0 || ch > 32 || !excluded_ok {
+    } else if rate == 0 || ch == 0 || ch > 32 || !excluded_ok || !weighting_ok {
         MM_INVALID_ARGUMENT
     } else {
         MM_OK
@@ -598,8 +609,9 @@ fn check_result(res: &ResultModel) {
     assert_eq!(s.excluded_channel, res.excluded.map_or(-1, |c| c as i32));
     if let Some(frames) = res.frames {
         assert_eq!(s.frames, frames);
-        let window = u64::from(res.rate) * 736 / 245;
-        assert_eq!(s.windows, frames / window + u64::from(frames % window >= 2));
+        // ALGORITHM.md §1: trunc(rate * 3.0040816326530613) frames; every non-empty tail is a window.
+        let window = (f64::from(res.rate) * 3.004_081_632_653_061_3) as u64;
+        assert_eq!(s.windows, frames.div_ceil(window));
     }
     if let Some(n) = res.nonfinite {
         assert_eq!(s.nonfinite_samples, n);
@@ -608,15 +620,13 @@ fn check_result(res: &ResultModel) {
         s.duration_seconds.to_bits(),
         (s.frames as f64 / f64::from(s.sample_rate)).to_bits()
     );
-    if s.has_dr {
-        // Infinite for absurd float input (peaks near f64::MAX), never NaN.
-        assert!(!s.precise_dr.is_nan(), "{s:?}");
-        assert_ne!(s.official_dr, MM_DR_NONE);
-    } else {
-        assert!(s.precise_dr.is_nan(), "{s:?}");
-        assert_eq!(s.official_dr, MM_DR_NONE);
-    }
-    let mut counted = 0;
+    assert_eq!(s.rounded_seconds, s.duration_seconds.round() as u64);
+    // Every track has a DR: `DR<n>` is trunc(dr + 0.5) of the published float.
+    assert!(!s.dr.is_nan(), "{s:?}");
+    assert_eq!(s.official_dr, (f64::from(s.dr) + 0.5).trunc() as i32, "{s:?}");
+    assert_eq!(s.peak_db == f32::NEG_INFINITY, s.peak == 0.0, "{s:?}");
+    assert_eq!(s.rms_db == f32::NEG_INFINITY, s.rms == 0.0, "{s:?}");
+    let mut all_silent = true;
     for c in 0..s.channels {
         let mut ch = std::mem::MaybeUninit::<mm_channel_result>::uninit();
         // SAFETY: a live result; `ch` is writable.
@@ -625,9 +635,17 @@ fn check_result(res: &ResultModel) {
         // SAFETY: written by a successful call.
         let ch = unsafe { ch.assume_init() };
         assert_eq!(ch.excluded, res.excluded == Some(c as usize));
-        counted += usize::from(!ch.silent && !ch.excluded);
+        // No negative DR (§4); a silent channel is DR 0 by rule.
+        assert!(ch.dr_unrounded >= 0.0 && ch.dr == ch.dr_unrounded as f32, "{ch:?}");
+        assert!(!ch.silent || ch.dr == 0.0, "{ch:?}");
+        assert_eq!(ch.windows, s.windows);
+        assert!(ch.peak <= s.peak, "{ch:?}");
+        all_silent &= ch.silent;
     }
-    assert_eq!(s.has_dr, counted > 0, "{s:?}");
+    assert_eq!(s.all_silent, all_silent, "{s:?}");
+    if all_silent {
+        assert_eq!((s.dr, s.official_dr), (0.0, 0), "{s:?}");
+    }
 }
 
 fn op_result(r: &mut Reader, st: &mut State, before: &str) {
@@ -648,10 +666,7 @@ fn op_result(r: &mut Reader, st: &mut State, before: &str) {
         if !out_null && status != MM_OK {
             // SAFETY: reset to the neutral value even on failure (header conventions).
             let s = unsafe { s.assume_init() };
-            assert_eq!(
-                (s.channels, s.frames, s.has_dr, s.official_dr),
-                (0, 0, false, MM_DR_NONE)
-            );
+            assert_eq!((s.channels, s.frames, s.all_silent, s.official_dr), (0, 0, true, 0));
         }
     } else {
         let index = match r.u8() % 4 {
@@ -694,7 +709,7 @@ fn op_builder_new(r: &mut Reader, st: &mut State, before: &str) {
     }
     assert!(!out.is_null());
     if st.builders.len() < SLOTS {
-        st.builders.push((out, 0));
+        st.builders.push((out, 0, None));
     } else {
         // SAFETY: live, freed once.
         unsafe { mm_log_builder_free(out) };
@@ -767,19 +782,44 @@ fn op_add_failure(r: &mut Reader, st: &mut State, before: &str) {
     let b = st.pick_builder(r);
     let path = c_arg(r);
     let reason = c_arg(r);
+    let kind = match r.u8() % 4 {
+        0 => c_arg(r),
+        // A kind the JSON schema lists, from the status of a batch outcome.
+        _ => CArg {
+            // SAFETY: mm_failure_kind returns a static NUL-terminated string.
+            bytes: Some(unsafe { CStr::from_ptr(mm_failure_kind(r.i32() % 10)) }.to_owned()),
+            utf8: true,
+        },
+    };
     let builder = b.map_or(null_mut(), |i| st.builders[i].0);
     // SAFETY: NULL or live; NUL-terminated strings.
-    let status = unsafe { mm_log_builder_add_failure(builder, path.ptr(), reason.ptr()) };
+    let status = unsafe { mm_log_builder_add_failure(builder, path.ptr(), reason.ptr(), kind.ptr()) };
     let want = (|| {
         if b.is_none() {
             return MM_NULL_POINTER;
         }
-        for s in [&path, &reason] {
+        for s in [&path, &reason, &kind] {
             match s.check() {
                 Err(s) => return s,
                 Ok(false) => return MM_NULL_POINTER,
                 Ok(true) => {}
             }
+        }
+        let known = [
+            "open",
+            "unsupported",
+            "invalid_parameters",
+            "malformed",
+            "truncated",
+            "corrupt",
+            "stream_changed",
+            "cancelled",
+            "analysis",
+            "internal",
+        ];
+        let text = kind.bytes.as_ref().map(|k| k.to_bytes()).unwrap_or_default();
+        if !known.iter().any(|k| k.as_bytes() == text) {
+            return MM_INVALID_ARGUMENT;
         }
         MM_OK
     })();
@@ -844,10 +884,21 @@ fn op_render(r: &mut Reader, st: &mut State, before: &str) {
     if !len_null {
         assert_eq!(len, text.to_bytes().len(), "*out_len is the length without the NUL");
     }
-    let tracks = st.builders[b.expect("builder")].1;
+    let (_, tracks, host) = &st.builders[b.expect("builder")];
+    let product = match host {
+        Some(host) => format!("{host} / MacinMeter v"),
+        None => "MacinMeter v".to_owned(),
+    };
+    if kind != 2 {
+        // Text logs: CRLF line ends only.
+        let bytes = text.to_bytes();
+        for (at, _) in bytes.iter().enumerate().filter(|&(_, &c)| c == b'\n') {
+            assert!(at > 0 && bytes[at - 1] == b'\r', "a bare LF at byte {at}: {text_str}");
+        }
+    }
     match kind {
-        0 => assert!(text_str.starts_with("MacinMeter "), "{text_str}"),
-        1 => assert_eq!(text_str.is_empty(), tracks == 0),
+        0 => assert!(text_str.starts_with(&product), "{product}: {text_str}"),
+        1 => assert_eq!(text_str.is_empty(), *tracks == 0),
         _ => assert!(
             text_str.starts_with('{') && text_str.trim_end().ends_with('}'),
             "{text_str}"
@@ -858,7 +909,52 @@ fn op_render(r: &mut Reader, st: &mut State, before: &str) {
 }
 
 fn op_misc(r: &mut Reader, st: &mut State, before: &str) {
-    match r.u8() % 8 {
+    match r.u8() % 10 {
+        8 => {
+            let b = st.pick_builder(r);
+            let host = c_arg(r);
+            let builder = b.map_or(null_mut(), |i| st.builders[i].0);
+            // SAFETY: NULL or live; `host` NULL or NUL-terminated.
+            let status = unsafe { mm_log_builder_set_host(builder, host.ptr()) };
+            let want = match (b, host.check()) {
+                (None, _) => MM_NULL_POINTER,
+                (_, Err(s)) => s,
+                _ => MM_OK,
+            };
+            expect("mm_log_builder_set_host", status, want, before);
+            if let (MM_OK, Some(i)) = (status, b) {
+                // The first line shows the trimmed host, control characters as spaces.
+                let text = host
+                    .bytes
+                    .as_ref()
+                    .map(|h| h.to_str().expect("UTF-8").trim().to_owned());
+                st.builders[i].2 = text
+                    .filter(|h| !h.is_empty())
+                    .map(|h| h.chars().map(|c| if c.is_control() { ' ' } else { c }).collect());
+            }
+        }
+        9 => {
+            let b = st.pick_builder(r);
+            let builder = b.map_or(null_mut(), |i| st.builders[i].0);
+            let columns = r.bool();
+            let weighting = match r.u8() % 4 {
+                0 => r.i32(),
+                k => i32::from(k % 2),
+            };
+            // SAFETY: NULL or live.
+            let status = unsafe { mm_log_builder_set_channel_columns(builder, columns) };
+            let want = if b.is_some() { MM_OK } else { MM_NULL_POINTER };
+            expect("mm_log_builder_set_channel_columns", status, want, before);
+            let before = last_error();
+            // SAFETY: NULL or live.
+            let status = unsafe { mm_log_builder_set_album_weighting(builder, weighting) };
+            let want = match b {
+                None => MM_NULL_POINTER,
+                Some(_) if (0..=1).contains(&weighting) => MM_OK,
+                Some(_) => MM_INVALID_ARGUMENT,
+            };
+            expect("mm_log_builder_set_album_weighting", status, want, &before);
+        }
         0 => {
             let code = match r.u8() % 2 {
                 0 => r.i32(),
@@ -965,7 +1061,7 @@ fn op_free(r: &mut Reader, st: &mut State) {
         }
         2 if !st.builders.is_empty() => {
             let i = r.below(st.builders.len());
-            let (b, _) = st.builders.remove(i);
+            let (b, _, _) = st.builders.remove(i);
             // SAFETY: live, freed once.
             unsafe { mm_log_builder_free(b) };
         }
@@ -1312,8 +1408,14 @@ fn op_batch(r: &mut Reader, st: &mut State, before: &str) {
     let token = st.tokens.get(token_slot).copied();
     let mut options = mm_batch_options_default();
     assert_eq!((options.threads, options.buffer_frames), (0, 0));
+    assert_eq!(options.channel_weighting, MM_CHANNEL_WEIGHTING_EQUAL as i32);
     options.threads = threads;
     options.buffer_frames = buffer_frames;
+    options.channel_weighting = match r.u8() % 8 {
+        0 => r.i32(),
+        1 => MM_CHANNEL_WEIGHTING_LOUDNESS as i32,
+        _ => MM_CHANNEL_WEIGHTING_EQUAL as i32,
+    };
     if script.cancel_after.is_some() || r.bool() {
         options.progress = Some(cb_progress);
         options.progress_user = &script as *const BatchScript as *mut c_void;
@@ -1365,7 +1467,10 @@ fn op_batch(r: &mut Reader, st: &mut State, before: &str) {
     } else if (count > 0 && outcomes_ptr.is_null()) || decoder_ptr.is_null() || (1..=3).contains(&decoder_mode) {
         // NULL outcomes, decoder or callback.
         MM_NULL_POINTER
-    } else if effective.threads > 1024 || effective.buffer_frames > 65_536 {
+    } else if effective.threads > 1024
+        || effective.buffer_frames > 65_536
+        || !(0..=1).contains(&effective.channel_weighting)
+    {
         MM_INVALID_ARGUMENT
     } else {
         MM_OK
