@@ -193,7 +193,10 @@ impl Case {
             9 + (c as usize * 7) % 24
         };
         let excluded_channel = (r.u8().is_multiple_of(4)).then(|| r.below(channels));
-        let options = Options { excluded_channel };
+        let options = Options {
+            excluded_channel,
+            ..Options::default()
+        };
         let kind = r.u8();
         let mode = r.u8() % 3;
         // Out of 1..=32 now and then: every path must refuse it the same way.
@@ -300,7 +303,7 @@ pub fn run(data: &[u8]) {
             );
             assert_eq!(a.frames(), 0);
             let empty = a.finish().expect("an analyser that took nothing finishes");
-            assert_eq!((empty.frames, empty.windows, empty.official_dr), (0, 0, None));
+            assert_eq!((empty.frames, empty.windows, empty.official_dr), (0, 0, 0));
             return;
         }
     }
@@ -346,7 +349,8 @@ fn check_facts(case: &Case, result: &Result<TrackResult, Error>) {
     let frames = (total / ch) as u64;
     let window = dr_core::window_frames(case.rate);
     assert_eq!(t.frames, frames);
-    assert_eq!(t.windows, frames / window + u64::from(frames % window >= 2));
+    // ALGORITHM.md §1: every non-empty tail is a window of its own.
+    assert_eq!(t.windows, frames.div_ceil(window));
     assert_eq!(t.sample_rate, case.rate);
     assert_eq!(t.channels.len(), ch);
     assert_eq!(t.excluded_channel, case.options.excluded_channel);
@@ -363,31 +367,22 @@ fn check_facts(case: &Case, result: &Result<TrackResult, Error>) {
     };
     if bounded {
         for c in &t.channels {
-            let values = [
-                c.dr,
-                c.peak_selected,
-                c.peak_first,
-                c.peak_second,
-                c.rms20,
-                c.peak,
-                c.rms,
-            ];
-            assert!(
-                values
-                    .iter()
-                    .all(|v| v.is_finite() && *v >= 0.0 || v == &c.dr && v.is_finite()),
-                "{c:?}"
-            );
-            assert!(c.peak_second <= c.peak_first && c.peak_first <= c.peak, "{c:?}");
+            let values = [c.dr_unrounded, c.rms_unrounded, c.dr_peak, c.loud_rms];
+            assert!(values.iter().all(|v| v.is_finite() && *v >= 0.0), "{c:?}");
+            assert!(c.peak.is_finite() && c.peak >= 0.0 && c.rms.is_finite(), "{c:?}");
+            // §4: published values are the f64 ones narrowed; a silent channel is DR 0.
+            assert_eq!((c.dr, c.rms), (c.dr_unrounded as f32, c.rms_unrounded as f32), "{c:?}");
+            assert_eq!(c.windows, t.windows);
+            if c.silent {
+                assert_eq!((c.dr_unrounded, c.dr_peak), (0.0, 0.0), "{c:?}");
+            }
             if case.samples.is_integer() {
                 assert!(c.peak <= 1.0, "{c:?}");
             }
         }
-        assert_eq!(t.precise_dr.is_some(), t.official_dr.is_some());
-        if let Some(dr) = t.precise_dr {
-            assert!(dr.is_finite());
-            assert_eq!(t.official_dr, Some(dr.round() as i32));
-        }
+        // §6: DR is never negative, and DR<n> is trunc(dr + 0.5) of the published f32.
+        assert!(t.dr.is_finite() && t.dr >= 0.0, "{}", t.dr);
+        assert_eq!(t.official_dr, (f64::from(t.dr) + 0.5).trunc() as i32);
     }
 }
 
