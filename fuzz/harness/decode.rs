@@ -136,8 +136,9 @@ fn check_outcome(outcome: &Result<MeasuredTrack, DecodeError>, third_party: bool
             assert!(r.sample_rate > 0, "{track:?}");
             assert!(!r.channels.is_empty() && r.channels.len() <= dr_core::MAX_CHANNELS);
             let window = dr_core::window_frames(r.sample_rate);
-            assert_eq!(r.windows, r.frames / window + u64::from(r.frames % window >= 2));
-            assert_eq!(r.precise_dr.is_some(), r.official_dr.is_some());
+            // ALGORITHM.md §1: every non-empty tail is a window; §6: DR<n> = trunc(dr + 0.5).
+            assert_eq!(r.windows, r.frames.div_ceil(window));
+            assert_eq!(r.official_dr, dr_core::official_dr(r.dr));
         }
         Err(e) => {
             if !third_party {
