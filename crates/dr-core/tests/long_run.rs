@@ -83,62 +83,60 @@ fn ten_hours_at_96k_in_constant_memory() {
     let result = analyzer.finish().expect("result");
     println!("VmRSS after the first minute: {rss_after_first_minute:?} KiB; at each hour: {rss_by_hour:?}; at the end: {rss_before_finish:?}");
 
-    // Windows: the full ones and a tail of at least 2 frames (§1).
+    // §1: every non-empty tail is a window: 3456000000 = 11983 * 288391 + 210647.
     let tail = frames % window;
-    assert!(tail >= spec::MIN_TAIL_FRAMES);
     let windows = frames / window + 1;
     assert_eq!((windows, tail), (11_984, 210_647));
     assert_eq!(result.frames, frames);
     assert_eq!(result.windows, windows);
 
-    // §3: k = trunc(N / 5) loudest windows; the loud ones (index % 5 == 0) are at least k,
-    // so rms20 is the loud windows' bin: rms_w = sqrt(2 * A^2) = A * sqrt(2).
-    let k = windows / 5;
+    // §3: target = 11984 / 5 = 2396. The loud windows (index % 5 == 0, the tail's index
+    // 11983 is quiet) are 2397, all of one RMS: A * sqrt(2) / 32768 = 0.08835, key
+    // 2000 * log10(0.08835) = -2107.63 -> -2108. The quiet ones are lower (-2710), so the
+    // walk stops in that bin, taken whole: 2397 windows.
     let loud_windows = (0..windows).filter(|&w| is_loud(w)).count() as u64;
-    assert!(loud_windows >= k);
-    let loud_bin = (10_000.0 * f64::from(LOUD) / FULL_SCALE * 2f64.sqrt()).trunc();
-    assert_eq!(loud_bin, 883.0); // 10000 * sqrt(2) * 2047 / 32768 = 883.45
-    let rms20 = (loud_bin * loud_bin * 1e-8).sqrt();
+    assert_eq!(loud_windows, 2397);
+    assert!(loud_windows >= windows / 5);
+    let loud_key = (2000.0 * libm::log10(f64::from(LOUD) * 2f64.sqrt() / FULL_SCALE)).round();
+    assert_eq!(loud_key, -2108.0);
+    let bin_power = libm::pow(10.0, ((loud_key + 10_000.0) * 0.01 - 100.0) / 10.0);
+    let loud_rms = (loud_windows as f64 * bin_power / loud_windows as f64).sqrt();
 
-    // §8: sums of squares, exact in integers: every frame ±A, the spikes replacing a quiet sample.
-    let frames_in = |w: u64| if w == windows - 1 { tail } else { window };
-    let loud_frames: u64 = (0..windows).filter(|&w| is_loud(w)).map(frames_in).sum();
-    let quiet_frames = frames - loud_frames;
+    // §5: the channel RMS is the quadratic mean of the window RMS values. Every sample is
+    // ±A, so a window's rms² is 2A² whatever its length, except the two windows with a spike.
+    let rms2 = |sum_squares: f64, n: u64| 2.0 * sum_squares / (FULL_SCALE * FULL_SCALE) / n as f64;
+    let quiet_windows = windows - loud_windows;
+    let mut drs = Vec::new();
     for channel in 0..2 {
-        let spikes: Vec<f64> = SPIKES
+        let spikes: Vec<i16> = SPIKES.iter().filter(|s| s.0 == channel).map(|s| s.2).collect();
+        let (p1, p2) = (f64::from(spikes[0]) / FULL_SCALE, f64::from(spikes[1]) / FULL_SCALE);
+        let quiet2 = f64::from(QUIET).powi(2);
+        let spike_windows: f64 = spikes
             .iter()
-            .filter(|s| s.0 == channel)
-            .map(|s| f64::from(s.2) / FULL_SCALE)
-            .collect();
-        let (p1, p2) = (spikes[0], spikes[1]);
-        let mut sum_squares =
-            u128::from(loud_frames) * (LOUD as u128).pow(2) + u128::from(quiet_frames) * (QUIET as u128).pow(2);
-        for &(c, _, value) in &SPIKES {
-            if c == channel {
-                sum_squares = sum_squares + (value as u128).pow(2) - (QUIET as u128).pow(2);
-            }
-        }
-        let rms = (2.0 * sum_squares as f64 / (FULL_SCALE * FULL_SCALE) / frames as f64).sqrt();
+            .map(|&s| rms2((window - 1) as f64 * quiet2 + f64::from(s).powi(2), window))
+            .sum();
+        let sum = loud_windows as f64 * rms2(f64::from(LOUD).powi(2), 1)
+            + (quiet_windows - 2) as f64 * rms2(quiet2, 1)
+            + spike_windows;
+        let rms = (sum / windows as f64).sqrt();
         let got = &result.channels[channel];
-        assert_eq!(got.peak, p1, "channel {channel}: sample peak");
-        assert_eq!((got.peak_first, got.peak_second, got.peak_selected), (p1, p2, p2));
+        // §2/§4: the spikes are the two highest peak keys: primary p1, DR against p2.
+        assert_eq!(got.peak, p1 as f32, "channel {channel}: primary peak");
+        assert_eq!(got.dr_peak, p2, "channel {channel}: the peak the DR uses");
+        assert_eq!(got.loud_rms, loud_rms, "channel {channel}: loud RMS");
         assert!(
-            (got.rms20 - rms20).abs() < 1e-15,
-            "channel {channel}: rms20 {}",
-            got.rms20
-        );
-        assert!(
-            (got.rms - rms).abs() < 1e-12 * rms,
+            (got.rms_unrounded - rms).abs() < 1e-12 * rms,
             "channel {channel}: rms {} vs {rms}",
-            got.rms
+            got.rms_unrounded
         );
-        let dr = 20.0 * (p2 / rms20).log10();
-        assert!((got.dr - dr).abs() < 1e-9, "channel {channel}: DR {} vs {dr}", got.dr);
+        let dr = -20.0 * libm::log10(loud_rms / p2);
+        assert_eq!(got.dr_unrounded, dr, "channel {channel}");
+        drs.push(dr);
     }
-    // Left 20·log10(0.75 / 0.0883) = 18.58 dB, right 20·log10(0.5 / 0.0883) = 15.06 dB.
-    let mean = (20.0 * (0.75 / rms20).log10() + 20.0 * (0.5 / rms20).log10()) / 2.0;
-    assert!((result.precise_dr.expect("a DR") - mean).abs() < 1e-9);
-    assert_eq!(result.official_dr, Some(17));
+    // Left 20·log10(0.75 / 0.08831) = 18.58 dB, right 20·log10(0.5 / 0.08831) = 15.06 dB;
+    // the track: f32 of the mean, 16.82 -> DR17.
+    assert_eq!(result.dr, ((drs[0] + drs[1]) / 2.0) as f32);
+    assert_eq!(result.official_dr, 17);
 
     // Constant memory: nothing grows with the length (a little allocator slack allowed).
     if let (Some(first), Some(last)) = (rss_after_first_minute, rss_before_finish) {
