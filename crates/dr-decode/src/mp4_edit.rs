@@ -4,11 +4,9 @@
 //! measure only the music. Symphonia 0.6 does not read edit lists, so this reads the one
 //! entry that matters from the file's `moov` box.
 
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Read, Seek};
 
-/// Largest `moov` box read (it holds sample tables, proportional to the length; hours of
-/// audio stay far below this).
-const MAX_MOOV_BYTES: u64 = 64 * 1024 * 1024;
+use crate::mp4_boxes::{child, find_top_level_box, full_box_body, next_box, read_u32_at};
 
 /// Which decoded frames are the track's audio.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,80 +75,6 @@ fn edit_to_trim(elst: &[u8], movie_timescale: u32, media_timescale: u32, sample_
         skip_frames: rescale(media_time, media_timescale)?,
         audio_frames: rescale(duration, movie_timescale)?,
     })
-}
-
-/// Reads a top-level box's body, scanning box headers from the start of the file.
-fn find_top_level_box<R: Read + Seek>(source: &mut R, kind: &[u8; 4]) -> Option<Vec<u8>> {
-    let end = source.seek(SeekFrom::End(0)).ok()?;
-    let mut at = 0u64;
-    while at + 8 <= end {
-        source.seek(SeekFrom::Start(at)).ok()?;
-        let mut header = [0u8; 16];
-        source.read_exact(&mut header[..8]).ok()?;
-        let mut size = u64::from(u32::from_be_bytes(header[..4].try_into().ok()?));
-        let mut header_len = 8;
-        if size == 1 {
-            source.read_exact(&mut header[8..16]).ok()?;
-            size = u64::from_be_bytes(header[8..16].try_into().ok()?);
-            header_len = 16;
-        } else if size == 0 {
-            size = end - at;
-        }
-        if size < header_len {
-            return None;
-        }
-        if &header[4..8] == kind {
-            let body_len = size - header_len;
-            if body_len > MAX_MOOV_BYTES {
-                return None;
-            }
-            let mut body = Vec::new();
-            source.take(body_len).read_to_end(&mut body).ok()?;
-            return Some(body);
-        }
-        at = at.checked_add(size)?;
-    }
-    None
-}
-
-/// The first box in `boxes`: its type, its body, and the boxes after it.
-fn next_box(boxes: &[u8]) -> Option<([u8; 4], &[u8], &[u8])> {
-    let size = u32::from_be_bytes(boxes.get(..4)?.try_into().ok()?) as usize;
-    let kind: [u8; 4] = boxes.get(4..8)?.try_into().ok()?;
-    let (header_len, size) = match size {
-        1 => (
-            16,
-            usize::try_from(u64::from_be_bytes(boxes.get(8..16)?.try_into().ok()?)).ok()?,
-        ),
-        0 => (8, boxes.len()),
-        size => (8, size),
-    };
-    let body = boxes.get(header_len..size)?;
-    Some((kind, body, &boxes[size..]))
-}
-
-/// The body of the first child box of type `kind`.
-fn child<'a>(parent: &'a [u8], kind: &[u8; 4]) -> Option<&'a [u8]> {
-    let mut rest = parent;
-    while let Some((found, body, after)) = next_box(rest) {
-        if &found == kind {
-            return Some(body);
-        }
-        rest = after;
-    }
-    None
-}
-
-/// A full box's body (version and flags included, as offsets below assume).
-fn full_box_body(body: &[u8]) -> Option<&[u8]> {
-    (body.len() >= 4).then_some(body)
-}
-
-/// A u32 at `v0_offset` in a version-0 full box, at `v1_offset` in version 1 (whose
-/// creation and modification times are 64-bit).
-fn read_u32_at(full_box: &[u8], v0_offset: usize, v1_offset: usize) -> Option<u32> {
-    let offset = if full_box.first()? == &1 { v1_offset } else { v0_offset };
-    Some(u32::from_be_bytes(full_box.get(offset..offset + 4)?.try_into().ok()?))
 }
 
 #[cfg(test)]

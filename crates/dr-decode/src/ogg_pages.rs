@@ -5,7 +5,8 @@
 //! it, so nothing the reader returns shows that audio was lost. The pages themselves do:
 //! each page of a logical stream has a sequence number one above the previous one's. This
 //! walks the pages once (CRC-checked, a page at a time, so in bounded memory) and reports
-//! where the track's sequence breaks.
+//! where the track's sequence breaks, and whether its last page ends the stream (a file cut
+//! at a page boundary leaves nothing else to see).
 
 use std::io::{self, Read};
 
@@ -23,6 +24,9 @@ pub(crate) struct OggDamage {
     /// For each hole in the stream's page sequence, the granule position (the stream's
     /// sample count) of the last intact page before it: where audio goes missing.
     pub(crate) holes_after_granule: Vec<u64>,
+    /// The stream's last intact page does not carry the end-of-stream flag: the file is cut
+    /// (at a page boundary or inside a page), or its last page is damaged.
+    pub(crate) unterminated: bool,
 }
 
 /// Walks the pages of `reader` and reports the holes in the page sequence of the logical
@@ -66,9 +70,11 @@ pub(crate) fn find_damage<R: Read>(reader: R, serial: u32) -> io::Result<OggDama
             if let Ok(granule) = u64::try_from(granule) {
                 last_granule = granule;
             }
-            if header[5] & END_OF_STREAM != 0 {
+            let ends_stream = header[5] & END_OF_STREAM != 0;
+            if ends_stream {
                 last_sequence = None; // a chained stream may reuse the serial
             }
+            damage.unterminated = !ends_stream;
         }
         window.consume(page_bytes);
     }
@@ -195,5 +201,14 @@ mod tests {
         other.extend(page(9, 50, 0, 0, b"x"));
         other.extend_from_slice(&page(7, 6, 6000, 0, &[1; 100])[..50]);
         assert_eq!(find_damage(&other[..], 7).unwrap(), OggDamage::default());
+        // Without its last page (the one flagged end-of-stream), or with it cut, the stream
+        // is unterminated.
+        let unterminated = OggDamage {
+            holes_after_granule: Vec::new(),
+            unterminated: true,
+        };
+        assert_eq!(find_damage(&pages[..5].concat()[..], 7).unwrap(), unterminated);
+        let cut = whole.len() - 20;
+        assert_eq!(find_damage(&whole[..cut], 7).unwrap(), unterminated);
     }
 }

@@ -18,13 +18,13 @@ use symphonia::core::units::{Duration, TimeBase};
 
 use symphonia_common::apple::audio::alac::MagicCookie;
 
-use crate::error::{io_reason, DecodeError};
+use crate::error::{io_reason, Cut, DecodeError};
 use crate::flac_frames::{header_without_audio, mismatch_at};
-use crate::mp4_boxes::oversized_box;
+use crate::mp4_boxes::{oversized_box, sample_table_contradiction};
 use crate::mp4_edit::{read_gapless_trim, GaplessTrim};
 use crate::opus_stream::{OpusHead, OpusStream, OPUS_RATE};
 use crate::pcm::I32Layout;
-use crate::riff_info::read_riff_info;
+use crate::riff::read_riff_info;
 use crate::sniff::{self, Container, SniffError, MAX_SAMPLE_RATE};
 use crate::track::{channel_names, Codec, Tags, TrackInfo};
 
@@ -156,6 +156,22 @@ pub(crate) fn open(input: Input<'_>) -> Result<OpenedTrack<'_>, DecodeError> {
         path: path.clone(),
         what: format!("{what} in {container}"),
     })?;
+
+    // Lossless audio must decode whole: sample tables that contradict each other or the
+    // media's duration leave its length unknown (symphonia trusts `stts` alone).
+    if container == Container::Mp4 && codec.is_lossless() {
+        let contradiction = input
+            .reopen()
+            .ok()
+            .and_then(|mut source| sample_table_contradiction(&mut source, track.id));
+        if let Some(reason) = contradiction {
+            return Err(DecodeError::Malformed {
+                path,
+                format: container.name().to_owned(),
+                reason,
+            });
+        }
+    }
 
     let declared_channels = params.channels.as_ref().map_or(0, |c| c.count());
     let (mut decoder, params) = match codec {
@@ -444,7 +460,7 @@ fn flac_header_alone(input: Input<'_>, container: Container) -> Option<DecodeErr
     Some(DecodeError::Truncated {
         path: input.display_path(),
         decoded_frames: 0,
-        expected_frames,
+        cut: Cut::Declared(expected_frames),
         sample_rate,
     })
 }
