@@ -175,8 +175,9 @@ fn measure_track(
     // bytes after a WAV data chunk) or a cut it did not see.
     let holes = match opened.info.container {
         Container::Ogg => ogg_damage(input, opened.track_id, &context, decoded.frames)?,
-        Container::MpegAudio => mpeg_damage(input, &context, decoded.frames)?,
+        Container::MpegAudio | Container::Adts => mpeg_damage(input, &context, &decoded)?,
         Container::Wav => wav_damage(input, &context, decoded.frames),
+        Container::Aiff => aiff_damage(input, &context, decoded.frames)?,
         _ => Vec::new(),
     };
     // Not lost audio: the FLAC timeline is whole (a gap fails the decode).
@@ -260,16 +261,13 @@ fn ogg_damage(
         .collect())
 }
 
-/// Breaks in an MPEG audio file's frame chain (damaged data the reader skipped to the next
-/// frame header), as warnings, and the end of the file: fewer frames than its Xing/Info or
+/// Breaks in an MPEG audio or ADTS file's frame chain (damaged data the reader skipped to
+/// the next frame header), as warnings, and the end of the file: fewer frames than its Xing/Info or
 /// VBRI tag declares is a cut (truncated, unless breaks explain the shortfall), a last frame
 /// the file ends inside is said. An unreadable file adds nothing here (the decode already
 /// read it).
-fn mpeg_damage(
-    input: Input<'_>,
-    context: &TrackContext,
-    decoded_frames: u64,
-) -> Result<Vec<DecodeWarning>, DecodeError> {
+fn mpeg_damage(input: Input<'_>, context: &TrackContext, decoded: &Decoded) -> Result<Vec<DecodeWarning>, DecodeError> {
+    let decoded_frames = decoded.frames;
     let Ok(damage) = input.reopen().and_then(mpeg_frames::find_damage) else {
         return Ok(Vec::new());
     };
@@ -286,7 +284,8 @@ fn mpeg_damage(
         let expected = decoded_frames.saturating_add(missing.saturating_mul(damage.samples_per_frame));
         return Err(context.truncated(decoded_frames, expected));
     }
-    if damage.ends_mid_frame {
+    // (A reader that saw the cut has it said by `check_complete`.)
+    if damage.ends_mid_frame && !decoded.ended_mid_packet {
         warnings.push(DecodeWarning {
             at_seconds: context.seconds(decoded_frames),
             message: MID_FRAME_WARNING.to_owned(),
@@ -333,6 +332,23 @@ fn flac_skipped(
             "{skipped} bytes of damaged or repeated data were skipped; no audio is missing (every frame was read intact)"
         ),
     })
+}
+
+/// An AIFF file that decoded fewer frames than its `COMM` chunk declares is truncated
+/// (symphonia measures one whose sound chunk it cannot find as empty).
+fn aiff_damage(
+    input: Input<'_>,
+    context: &TrackContext,
+    decoded_frames: u64,
+) -> Result<Vec<DecodeWarning>, DecodeError> {
+    let declared = input
+        .reopen()
+        .ok()
+        .and_then(|mut source| riff::aiff_declared_frames(&mut source));
+    match declared {
+        Some(declared) if declared > decoded_frames => Err(context.truncated(decoded_frames, declared)),
+        _ => Ok(Vec::new()),
+    }
 }
 
 const MID_FRAME_WARNING: &str = "the file ends in the middle of a frame: it may be cut short";

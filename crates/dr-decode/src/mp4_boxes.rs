@@ -186,15 +186,32 @@ struct SampleTables {
 /// box structure is `oversized_box`'s to name, or the reader's).
 pub(crate) fn sample_table_contradiction<R: Read + Seek>(source: &mut R, track_id: u32) -> Option<String> {
     let moov = find_top_level_box(source, b"moov")?;
-    let mut rest = &moov[..];
+    contradiction(&read_sample_tables(find_track(&moov, track_id)?)?)
+}
+
+/// The body of the `trak` box of track `track_id` in a `moov` box's body.
+pub(crate) fn find_track(moov: &[u8], track_id: u32) -> Option<&[u8]> {
+    let mut rest = moov;
     while let Some((kind, trak, after)) = next_box(rest) {
         rest = after;
-        if &kind != b"trak" || read_u32_at(full_box_body(child(trak, b"tkhd")?)?, 12, 20)? != track_id {
-            continue;
+        if &kind == b"trak" && read_u32_at(full_box_body(child(trak, b"tkhd")?)?, 12, 20)? == track_id {
+            return Some(trak);
         }
-        return contradiction(&read_sample_tables(trak)?);
     }
     None
+}
+
+/// The media header's timescale and duration (`None`: unknown, 0 or all ones as fragmented
+/// or streamed files write).
+pub(crate) fn media_duration(trak: &[u8]) -> Option<(u32, Option<u64>)> {
+    let mdhd = full_box_body(child(child(trak, b"mdia")?, b"mdhd")?)?;
+    let timescale = read_u32_at(mdhd, 12, 20)?;
+    let duration = if mdhd[0] == 1 {
+        Some(u64::from_be_bytes(mdhd.get(24..32)?.try_into().ok()?)).filter(|&d| d != u64::MAX)
+    } else {
+        Some(u64::from(u32::from_be_bytes(mdhd.get(16..20)?.try_into().ok()?))).filter(|&d| d != u64::from(u32::MAX))
+    };
+    Some((timescale, duration.filter(|&d| d > 0)))
 }
 
 fn read_sample_tables(trak: &[u8]) -> Option<SampleTables> {
@@ -202,13 +219,7 @@ fn read_sample_tables(trak: &[u8]) -> Option<SampleTables> {
         Some(u64::from(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?)))
     };
     let mdia = child(trak, b"mdia")?;
-    let mdhd = full_box_body(child(mdia, b"mdhd")?)?;
-    let timescale = read_u32_at(mdhd, 12, 20)?;
-    let media_duration = if mdhd[0] == 1 {
-        Some(u64::from_be_bytes(mdhd.get(24..32)?.try_into().ok()?)).filter(|&d| d != u64::MAX)
-    } else {
-        be_u32(mdhd, 16).filter(|&d| d != u64::from(u32::MAX))
-    };
+    let (timescale, media_duration) = media_duration(trak)?;
     let stbl = child(child(mdia, b"minf")?, b"stbl")?;
     let stts = child(stbl, b"stts")?;
     let (mut timed_samples, mut timed_duration) = (0u64, 0u64);
@@ -241,7 +252,7 @@ fn read_sample_tables(trak: &[u8]) -> Option<SampleTables> {
     });
     Some(SampleTables {
         timescale,
-        media_duration: media_duration.filter(|&duration| duration > 0),
+        media_duration,
         timed_samples,
         timed_duration,
         sized_samples,

@@ -20,9 +20,9 @@ use std::io::{self, Read};
 use crate::read_window::Window;
 use crate::sniff::id3v2_len;
 
-/// The largest MPEG audio frame: Layer II at 384 kbit/s... and MPEG 2.5 Layer III/II at
-/// 160 kbit/s and 8 kHz (2881 bytes), rounded up.
-const MAX_FRAME_BYTES: usize = 4096;
+/// The largest frame: an ADTS frame's 13-bit length (MPEG audio frames stay below 4096:
+/// MPEG 2.5 Layer III/II at 160 kbit/s and 8 kHz is 2881 bytes).
+const MAX_FRAME_BYTES: usize = 8192;
 const HEADER_BYTES: usize = 4;
 
 /// What the frame walk found.
@@ -76,7 +76,8 @@ struct Frame {
     samples: u64,
 }
 
-/// Reads a frame header at the start of `data`, if one is there (free format is not).
+/// Reads a frame header at the start of `data`, if one is there (free format is not): MPEG
+/// audio, or AAC in ADTS framing (layer 0).
 fn frame_header(data: &[u8]) -> Option<Frame> {
     let [b0, b1, b2, _, ..] = *data else { return None };
     if b0 != 0xFF || b1 & 0xE0 != 0xE0 {
@@ -84,6 +85,9 @@ fn frame_header(data: &[u8]) -> Option<Frame> {
     }
     let version = (b1 >> 3) & 0b11;
     let layer = (b1 >> 1) & 0b11;
+    if layer == 0 {
+        return adts_header(data);
+    }
     let bitrate_index = usize::from(b2 >> 4);
     let rate_index = usize::from((b2 >> 2) & 0b11);
     if version == 0b01 || layer == 0 || bitrate_index == 0 || bitrate_index == 15 || rate_index == 3 {
@@ -126,6 +130,34 @@ fn frame_header(data: &[u8]) -> Option<Frame> {
         },
         bytes,
         samples,
+    })
+}
+
+/// An ADTS header (ISO/IEC 14496-3 1.A.2): 12 sync bits, the MPEG version bit, layer 0, a
+/// sampling frequency index, the frame's length in bytes (header included, 13 bits from bit
+/// 30) and its raw data blocks less one (1024 samples each).
+fn adts_header(data: &[u8]) -> Option<Frame> {
+    let header = data.get(..7)?;
+    if header[1] & 0xF6 != 0xF0 {
+        return None;
+    }
+    const RATES: [u32; 13] = [
+        96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025, 8_000, 7_350,
+    ];
+    let sample_rate = *RATES.get(usize::from((header[2] >> 2) & 0x0F))?;
+    let bytes = (usize::from(header[3] & 0b11) << 11) | (usize::from(header[4]) << 3) | usize::from(header[5] >> 5);
+    let header_bytes = if header[1] & 1 == 1 { 7 } else { 9 };
+    if bytes < header_bytes {
+        return None;
+    }
+    Some(Frame {
+        kind: StreamKind {
+            version: (header[1] >> 3) & 1,
+            layer: 0,
+            sample_rate,
+        },
+        bytes,
+        samples: 1024 * (u64::from(header[6] & 0b11) + 1),
     })
 }
 
@@ -373,6 +405,33 @@ mod tests {
         vbri[50..54].copy_from_slice(&8u32.to_be_bytes());
         let found = find_damage(&vbri[..]).unwrap();
         assert_eq!((found.declared_audio_frames, found.frames_missing()), (Some(8), 2));
+    }
+
+    #[test]
+    fn walks_adts_frames_by_their_lengths() {
+        // MPEG-4, no CRC, 44.1 kHz (index 4), stereo, 300-byte frames of one raw block.
+        let adts = |fill: u8| {
+            let mut frame = vec![0xFF, 0xF1, 0x50, 0x80, 0, 0, 0xFC];
+            frame[3] |= (300 >> 11) as u8;
+            frame[4] = (300 >> 3) as u8;
+            frame[5] = ((300 & 7) << 5) as u8 | 0x1F;
+            frame.resize(300, fill);
+            frame
+        };
+        let header = frame_header(&adts(1)).expect("an ADTS header");
+        assert_eq!(
+            (header.bytes, header.samples, header.kind.sample_rate),
+            (300, 1024, 44_100)
+        );
+        let frames: Vec<Vec<u8>> = (0..8).map(|n| adts(n as u8 | 1)).collect();
+        // 50 bytes of frame 3 missing: the chain breaks after 3 frames; a cut last frame.
+        let mut file = frames[..3].concat();
+        file.extend(&frames[3][50..]);
+        file.extend(frames[4..].concat());
+        let found = find_damage(&file[..file.len() - 10]).unwrap();
+        assert_eq!(found.holes_after_frames, vec![3 * 1024]);
+        assert!(found.ends_mid_frame);
+        assert_eq!(found.frames_missing(), 0);
     }
 
     #[test]

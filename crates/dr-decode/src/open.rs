@@ -265,10 +265,16 @@ pub(crate) fn open(input: Input<'_>) -> Result<OpenedTrack<'_>, DecodeError> {
         && time_base.is_none_or(|tb| tb.numer.get() == 1 && tb.denom.get() == sample_rate);
     // Lossy audio in MP4 plays the edit list's range (gapless): measure that range.
     let gapless = if container == Container::Mp4 && !codec.is_lossless() {
-        input
-            .reopen()
-            .ok()
-            .and_then(|mut source| read_gapless_trim(&mut source, track.id, sample_rate))
+        match input.reopen() {
+            Ok(mut source) => {
+                read_gapless_trim(&mut source, track.id, sample_rate).map_err(|reason| DecodeError::Malformed {
+                    path: path.clone(),
+                    format: container.name().to_owned(),
+                    reason,
+                })?
+            }
+            Err(_) => None,
+        }
     } else {
         None
     };

@@ -40,16 +40,44 @@ impl Chunk {
     }
 }
 
-/// The chunk header at `at`, if 8 bytes can be read there.
+/// The chunk header at `at`, if 8 bytes can be read there: RIFF sizes are little-endian,
+/// AIFF's (IFF) big-endian.
 fn chunk_at<R: Read + Seek>(source: &mut R, at: u64) -> Option<Chunk> {
+    chunk_in(source, at, u32::from_le_bytes)
+}
+
+fn chunk_in<R: Read + Seek>(source: &mut R, at: u64, size_of: fn([u8; 4]) -> u32) -> Option<Chunk> {
     let mut header = [0u8; 8];
     source.seek(SeekFrom::Start(at)).ok()?;
     source.read_exact(&mut header).ok()?;
     Some(Chunk {
         id: [header[0], header[1], header[2], header[3]],
         at,
-        size: u32::from_le_bytes([header[4], header[5], header[6], header[7]]),
+        size: size_of([header[4], header[5], header[6], header[7]]),
     })
+}
+
+/// The frames an AIFF/AIFC file's `COMM` chunk declares (its `numSampleFrames`). Symphonia
+/// takes the length from the sound chunk alone and measures a file whose `SSND` chunk it
+/// cannot find as empty: this is the length to hold the decode against.
+pub(crate) fn aiff_declared_frames<R: Read + Seek>(source: &mut R) -> Option<u64> {
+    let mut header = [0u8; 12];
+    source.seek(SeekFrom::Start(0)).ok()?;
+    source.read_exact(&mut header).ok()?;
+    if &header[..4] != b"FORM" || !(&header[8..12] == b"AIFF" || &header[8..12] == b"AIFC") {
+        return None;
+    }
+    let mut chunk = chunk_in(source, 12, u32::from_be_bytes)?;
+    for _ in 0..MAX_CHUNKS {
+        if &chunk.id == b"COMM" {
+            let mut frames = [0u8; 4];
+            source.seek(SeekFrom::Start(chunk.at + 8 + 2)).ok()?;
+            source.read_exact(&mut frames).ok()?;
+            return Some(u64::from(u32::from_be_bytes(frames)));
+        }
+        chunk = chunk_in(source, chunk.next()?, u32::from_be_bytes)?;
+    }
+    None
 }
 
 /// The first chunk of a RIFF/WAVE file, after its 12-byte header.

@@ -29,6 +29,8 @@
 //! | MP3 cut short of the frame count of its Info tag | `Truncated`: decoded 0:07 of 0:08 |
 //! | MP3 without a tag stating its length, cut inside a frame | measured, with a warning that it may be cut short |
 //! | ALAC in MP4: `stts` against `stsz`, `stsc`/`stco` or `mdhd` | `Malformed`, naming the boxes and their numbers |
+//! | AAC in MP4: an edit list past the media's end or leaving more than 1 s of it out | `Malformed`, naming `elst`, `mvhd`, `mdhd` |
+//! | AIFF whose SSND chunk id is damaged (the reader measured it as empty) | `Truncated` against COMM's frame count |
 //! | WAV fmt: sample rate against byte rate, block align against channels and bits | `InvalidParameters` |
 //! | WAV with bytes after its data chunk that are no chunk (a damaged, too small data size) | measured, with a warning naming them |
 //! | FLAC with a 4 KB block duplicated | measured (the right numbers), with a warning that damaged data was skipped |
@@ -578,8 +580,14 @@ fn adts_aac_with_a_damaged_frame_is_measured_with_a_warning() {
     }
     let track = expect_measured(&write(dir.path(), "damaged.aac", &damaged));
     assert!(!track.warnings.is_empty());
+    // The decoder refuses the frames whose data is damaged; where a damaged header broke
+    // the chain of frame lengths, the reader skipped to the next frame.
     for warning in &track.warnings {
-        assert!(warning.message.starts_with("skipped a damaged AAC frame"), "{warning}");
+        assert!(
+            warning.message.starts_with("skipped a damaged AAC frame")
+                || warning.message == "damaged MPEG audio data was skipped: the audio it held is missing",
+            "{warning}"
+        );
         assert!(warning.at_seconds > 0.0 && warning.at_seconds < whole.result.duration_seconds());
     }
     assert!(track.result.frames < whole.result.frames);
@@ -769,6 +777,53 @@ fn alac_mp4_with_contradicting_sample_tables_is_refused() {
         &write(dir.path(), "mdhd.m4a", &duration),
         ErrorKind::Malformed,
         "its 'mdhd' box gives the media 200000 units of 1/44100 s, but its 'stts' box times 141120 units",
+    );
+}
+
+#[test]
+fn aac_mp4_edit_list_beyond_or_far_short_of_the_media_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let m4a = fixture("aac-lc.m4a");
+    // By hand: mvhd counts 1000 units a second; the edit plays 8000 of them (352800 frames)
+    // from media frame 1024; mdhd holds 353824 frames at 44100 a second: the edit ends there.
+    let (mvhd, _) = find_box(&m4a, b"mvhd");
+    let (elst, _) = find_box(&m4a, b"elst");
+    let (mdhd, _) = find_box(&m4a, b"mdhd");
+    let be = |at: usize| u32::from_be_bytes(m4a[at..at + 4].try_into().expect("4 bytes"));
+    assert_eq!((be(mvhd + 20), be(elst + 16), be(elst + 20)), (1000, 8000, 1024));
+    assert_eq!((be(mdhd + 20), be(mdhd + 24)), (44_100, 353_824));
+    expect_measured(&write(dir.path(), "whole.m4a", &m4a));
+    // The movie timescale halved: the edit would play 16 s of an 8 s media; doubled: 4 s,
+    // leaving 4 s out.
+    for (timescale, end) in [(500u32, 1024 + 705_600), (2000, 1024 + 176_400)] {
+        let mut damaged = m4a.clone();
+        damaged[mvhd + 20..mvhd + 24].copy_from_slice(&timescale.to_be_bytes());
+        expect_error(
+            &write(dir.path(), &format!("mvhd-{timescale}.m4a"), &damaged),
+            ErrorKind::Malformed,
+            &format!(
+                "its edit list ('elst', with the 'mvhd' timescale) plays frames 1024 to {end}, \
+                 but the media ('mdhd') holds 353824"
+            ),
+        );
+    }
+}
+
+#[test]
+fn aiff_without_its_sound_chunk_is_truncated() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let aiff = fixture("aiff-s16.aiff");
+    // By hand: COMM at byte 58 declares 2 channels and 0x5622 = 22050 frames; SSND at 84.
+    assert_eq!(&aiff[58..62], b"COMM");
+    assert_eq!(&aiff[66..72], &[0, 2, 0, 0, 0x56, 0x22]);
+    assert_eq!(&aiff[84..88], b"SSND");
+    expect_measured(&write(dir.path(), "whole.aiff", &aiff));
+    let mut renamed = aiff.clone();
+    renamed[85] ^= 0x20; // "sSND": no sound chunk the reader knows
+    expect_error(
+        &write(dir.path(), "ssnd.aiff", &renamed),
+        ErrorKind::Truncated,
+        "truncated: decoded 0 of 22050 frames",
     );
 }
 
