@@ -357,6 +357,18 @@ fn check_wave_frame_sizes(fmt: &[u8]) -> Result<(), SniffError> {
              but it declares a block align of {block_align} bytes"
         )));
     }
+    // WAVE_FORMAT_EXTENSIBLE: the valid bits of each container (wValidBitsPerSample).
+    if let (Some(valid), true) = (
+        fmt.get(18..20),
+        fmt.len() >= 40 && u16::from_le_bytes([fmt[0], fmt[1]]) == 0xFFFE,
+    ) {
+        let valid = u32::from(u16::from_le_bytes([valid[0], valid[1]]));
+        if valid == 0 || valid > bits {
+            return Err(SniffError::Invalid(format!(
+                "the fmt chunk contradicts itself: {valid} valid bits in {bits}-bit samples"
+            )));
+        }
+    }
     let second_bytes = u64::from(rate) * u64::from(block_align);
     if u64::from(byte_rate) != second_bytes {
         return Err(SniffError::Invalid(format!(

@@ -31,7 +31,7 @@
 //! | ALAC in MP4: `stts` against `stsz`, `stsc`/`stco` or `mdhd` | `Malformed`, naming the boxes and their numbers |
 //! | AAC in MP4: an edit list past the media's end or leaving more than 1 s of it out | `Malformed`, naming `elst`, `mvhd`, `mdhd` |
 //! | AIFF whose SSND chunk id is damaged (the reader measured it as empty) | `Truncated` against COMM's frame count |
-//! | WAV fmt: sample rate against byte rate, block align against channels and bits | `InvalidParameters` |
+//! | WAV fmt: sample rate against byte rate, block align against channels and bits, valid bits against bits | `InvalidParameters` |
 //! | WAV with bytes after its data chunk that are no chunk (a damaged, too small data size) | measured, with a warning naming them |
 //! | FLAC with a 4 KB block duplicated | measured (the right numbers), with a warning that damaged data was skipped |
 //! | ADTS AAC with a damaged frame | measured, with a warning at the frame's time |
@@ -849,6 +849,20 @@ fn wav_fmt_fields_that_contradict_each_other_are_refused() {
         &write(dir.path(), "align.wav", &align),
         ErrorKind::InvalidParameters,
         "the fmt chunk contradicts itself: 2 channels of 16 bits make 4-byte frames, but it declares a block align of 6 bytes",
+    );
+    // WAVE_FORMAT_EXTENSIBLE (tag 0xFFFE, a 40-byte fmt): 32 valid bits at byte 38 of the
+    // 32-bit fixture; none is no sample at all.
+    let extensible = fixture("wav-s32.wav");
+    assert_eq!(
+        (&extensible[20..22], &extensible[34..36], &extensible[38..40]),
+        (&[0xFE, 0xFF][..], &[32, 0][..], &[32, 0][..])
+    );
+    let mut valid = extensible.clone();
+    valid[38] = 0;
+    expect_error(
+        &write(dir.path(), "valid-bits.wav", &valid),
+        ErrorKind::InvalidParameters,
+        "the fmt chunk contradicts itself: 0 valid bits in 32-bit samples",
     );
 }
 
