@@ -304,6 +304,42 @@ fn parse_header(bytes: &[u8]) -> Option<FrameHeader> {
     })
 }
 
+/// Whether a whole FLAC frame (as a packet of another container carries it) ends with the
+/// CRC-16 of the rest (polynomial 0x8005, initial value 0, not reflected). Symphonia's FLAC
+/// reader checks it, its FLAC decoder does not: FLAC in Matroska, MP4, CAF or Ogg is checked
+/// here.
+pub(crate) fn frame_crc_matches(frame: &[u8]) -> bool {
+    let Some((body, stored)) = frame.split_last_chunk::<2>() else {
+        return false;
+    };
+    let crc = body.iter().fold(0u16, |crc, &byte| {
+        (crc << 8) ^ CRC16_TABLE[usize::from((crc >> 8) as u8 ^ byte)]
+    });
+    crc == u16::from_be_bytes(*stored)
+}
+
+const CRC16_TABLE: [u16; 256] = crc16_table();
+
+const fn crc16_table() -> [u16; 256] {
+    let mut table = [0u16; 256];
+    let mut index = 0;
+    while index < 256 {
+        let mut value = (index as u16) << 8;
+        let mut bit = 0;
+        while bit < 8 {
+            value = if value & 0x8000 != 0 {
+                (value << 1) ^ 0x8005
+            } else {
+                value << 1
+            };
+            bit += 1;
+        }
+        table[index] = value;
+        index += 1;
+    }
+    table
+}
+
 fn crc8(bytes: &[u8]) -> u8 {
     let mut crc = 0u8;
     for &byte in bytes {
@@ -378,6 +414,18 @@ mod tests {
         bad[5] ^= 1;
         damaged.extend(bad);
         assert_eq!(mismatch_at(&damaged[..], 0).unwrap(), None);
+    }
+
+    #[test]
+    fn checks_a_frame_crc16() {
+        // CRC-16/UMTS (FLAC's: polynomial 0x8005, no reflection, initial 0, no final xor)
+        // of "123456789" is 0xFEE8 in the CRC catalogue.
+        let mut frame = b"123456789".to_vec();
+        frame.extend_from_slice(&0xFEE8u16.to_be_bytes());
+        assert!(frame_crc_matches(&frame));
+        frame[3] ^= 1;
+        assert!(!frame_crc_matches(&frame));
+        assert!(!frame_crc_matches(&[0]));
     }
 
     #[test]

@@ -161,7 +161,9 @@ fn measure_track(
     };
     let analyzer_options = dr_core::Options { excluded_channel };
 
+    // (FLAC frames in another container are CRC-checked on the sequential path.)
     let parallel = options.parallel_packets
+        && !opened.check_flac_crc
         && opened.info.codec.packets_are_independent()
         && opened.integer_samples
         && opened.timestamps_are_frames;

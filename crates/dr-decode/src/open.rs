@@ -93,6 +93,8 @@ pub(crate) struct OpenedTrack<'a> {
     pub(crate) integer_samples: bool,
     /// The decoded frames that are the track's audio, when the container says (MP4).
     pub(crate) gapless: Option<GaplessTrim>,
+    /// FLAC frames in another container: their CRC-16 is checked by nobody else.
+    pub(crate) check_flac_crc: bool,
 }
 
 pub(crate) fn open(input: Input<'_>) -> Result<OpenedTrack<'_>, DecodeError> {
@@ -333,6 +335,7 @@ pub(crate) fn open(input: Input<'_>) -> Result<OpenedTrack<'_>, DecodeError> {
         i32_layout,
         integer_samples,
         gapless,
+        check_flac_crc: codec == Codec::Flac && container != Container::Flac,
     })
 }
 

@@ -122,6 +122,9 @@ pub(crate) fn decode_sequential(
                 break;
             }
         };
+        if opened.check_flac_crc && !crate::flac_frames::frame_crc_matches(&packet.data) {
+            return Err(context.corrupt(frames, "the frame fails its CRC-16 (damaged data)"));
+        }
         let decoded = match &mut opened.decoder {
             TrackDecoder::Symphonia(decoder) => match decoder.decode(&packet) {
                 Ok(buffer) => {

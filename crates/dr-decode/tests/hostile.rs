@@ -31,6 +31,7 @@
 //! | ALAC in MP4: `stts` against `stsz`, `stsc`/`stco` or `mdhd` | `Malformed`, naming the boxes and their numbers |
 //! | AAC in MP4: an edit list past the media's end or leaving more than 1 s of it out | `Malformed`, naming `elst`, `mvhd`, `mdhd` |
 //! | AIFF whose SSND chunk id is damaged (the reader measured it as empty) | `Truncated` against COMM's frame count |
+//! | FLAC in Matroska with a damaged frame (symphonia's decoder checks no CRC) | `Corrupt`: the frame fails its CRC-16 |
 //! | WAV fmt: sample rate against byte rate, block align against channels and bits, valid bits against bits | `InvalidParameters` |
 //! | WAV with bytes after its data chunk that are no chunk (a damaged, too small data size) | measured, with a warning naming them |
 //! | FLAC with a 4 KB block duplicated | measured (the right numbers), with a warning that damaged data was skipped |
@@ -824,6 +825,25 @@ fn aiff_without_its_sound_chunk_is_truncated() {
         &write(dir.path(), "ssnd.aiff", &renamed),
         ErrorKind::Truncated,
         "truncated: decoded 0 of 22050 frames",
+    );
+}
+
+#[test]
+fn flac_in_matroska_with_a_damaged_frame_is_corrupt() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mka = fixture("mka-flac.mka");
+    expect_measured(&write(dir.path(), "whole.mka", &mka));
+    // A FLAC frame (sync 0xFFF8, as the fixture's fixed-blocksize frames start) in the
+    // second half of the file, and a byte in its audio, 100 bytes on.
+    let frame = (mka.len() / 2..mka.len() - 1)
+        .find(|&at| mka[at] == 0xFF && mka[at + 1] == 0xF8)
+        .expect("a FLAC frame");
+    let mut damaged = mka.clone();
+    damaged[frame + 100] ^= 0x10;
+    expect_error(
+        &write(dir.path(), "damaged.mka", &damaged),
+        ErrorKind::Corrupt,
+        "the frame fails its CRC-16 (damaged data)",
     );
 }
 
