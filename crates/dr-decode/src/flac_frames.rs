@@ -313,32 +313,12 @@ pub(crate) fn frame_crc_matches(frame: &[u8]) -> bool {
         return false;
     };
     let crc = body.iter().fold(0u16, |crc, &byte| {
-        (crc << 8) ^ CRC16_TABLE[usize::from((crc >> 8) as u8 ^ byte)]
+        (crc << 8) ^ CRC16_TABLE[usize::from((crc >> 8) as u8 ^ byte)] as u16
     });
     crc == u16::from_be_bytes(*stored)
 }
 
-const CRC16_TABLE: [u16; 256] = crc16_table();
-
-const fn crc16_table() -> [u16; 256] {
-    let mut table = [0u16; 256];
-    let mut index = 0;
-    while index < 256 {
-        let mut value = (index as u16) << 8;
-        let mut bit = 0;
-        while bit < 8 {
-            value = if value & 0x8000 != 0 {
-                (value << 1) ^ 0x8005
-            } else {
-                value << 1
-            };
-            bit += 1;
-        }
-        table[index] = value;
-        index += 1;
-    }
-    table
-}
+const CRC16_TABLE: [u32; 256] = crate::ogg_pages::crc_table(0x8005, 16);
 
 fn crc8(bytes: &[u8]) -> u8 {
     let mut crc = 0u8;

@@ -121,20 +121,24 @@ fn page_crc(page: &[u8]) -> u32 {
     crc
 }
 
-const CRC_TABLE: [u32; 256] = crc_table();
+const CRC_TABLE: [u32; 256] = crc_table(0x04C1_1DB7, 32);
 
-const fn crc_table() -> [u32; 256] {
+/// The table of a CRC computed most significant bit first (not reflected), `width` bits
+/// wide (at most 32) with polynomial `poly`: Ogg's CRC-32 and FLAC's CRC-16.
+pub(crate) const fn crc_table(poly: u32, width: u32) -> [u32; 256] {
+    let top = 1u32 << (width - 1);
+    let mask = if width == 32 { u32::MAX } else { (1 << width) - 1 };
     let mut table = [0u32; 256];
     let mut index = 0;
     while index < 256 {
-        let mut value = (index as u32) << 24;
+        let mut value = (index as u32) << (width - 8);
         let mut bit = 0;
         while bit < 8 {
-            value = if value & 0x8000_0000 != 0 {
-                (value << 1) ^ 0x04C1_1DB7
+            value = if value & top != 0 {
+                (value << 1) ^ poly
             } else {
                 value << 1
-            };
+            } & mask;
             bit += 1;
         }
         table[index] = value;
