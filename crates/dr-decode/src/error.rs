@@ -71,12 +71,13 @@ pub enum DecodeError {
     #[error(
         "{source_name}: truncated: decoded {lengths}",
         source_name = .path.display(),
-        lengths = truncation_lengths(*.decoded_frames, *.expected_frames, *.sample_rate)
+        lengths = truncation_lengths(*.decoded_frames, *.cut, *.sample_rate)
     )]
     Truncated {
         path: PathBuf,
         decoded_frames: u64,
-        expected_frames: u64,
+        /// How the file shows it is cut.
+        cut: Cut,
         sample_rate: u32,
     },
 
@@ -158,6 +159,17 @@ impl DecodeError {
     }
 }
 
+/// How a truncated file shows that audio is missing at its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// The header declares this many frames, more than the file holds.
+    Declared(u64),
+    /// The last frame is incomplete (the header states no length, or one that was reached).
+    MidFrame,
+    /// The Ogg stream ends without the page that marks its end.
+    NoEndOfStream,
+}
+
 /// Something a listener should know about a track that was nevertheless measured: its DR
 /// is not that of the whole, intact file.
 #[derive(Debug, Clone, PartialEq)]
@@ -184,17 +196,25 @@ pub(crate) fn io_reason(error: &std::io::Error) -> String {
 }
 
 /// "2:01 of 3:45", or in frames when the times read the same ("3:12 of 3:12" says nothing).
-/// When nothing says how long the track should be (`expected` is no more than what was
-/// decoded), what is known: the file ended in the middle of a frame.
-fn truncation_lengths(decoded: u64, expected: u64, sample_rate: u32) -> String {
+/// When nothing says how long the track should be, what is known: how the file ends.
+fn truncation_lengths(decoded: u64, cut: Cut, sample_rate: u32) -> String {
     let seconds = |frames: u64| frames as f64 / f64::from(sample_rate.max(1));
-    let (decoded_time, expected_time) = (format_duration(seconds(decoded)), format_duration(seconds(expected)));
-    if decoded >= expected {
-        format!("{decoded_time} ({decoded} frames), then the file ends in the middle of a frame")
-    } else if decoded_time == expected_time {
-        format!("{decoded} of {expected} frames")
-    } else {
-        format!("{decoded_time} of {expected_time}")
+    let decoded_time = format_duration(seconds(decoded));
+    match cut {
+        Cut::Declared(expected) if expected > decoded => {
+            let expected_time = format_duration(seconds(expected));
+            if decoded_time == expected_time {
+                format!("{decoded} of {expected} frames")
+            } else {
+                format!("{decoded_time} of {expected_time}")
+            }
+        }
+        Cut::Declared(_) | Cut::MidFrame => {
+            format!("{decoded_time} ({decoded} frames), then the file ends in the middle of a frame")
+        }
+        Cut::NoEndOfStream => {
+            format!("{decoded_time} ({decoded} frames), then the file ends without the Ogg page that ends the stream")
+        }
     }
 }
 
@@ -251,16 +271,20 @@ mod tests {
         let error = DecodeError::Truncated {
             path: PathBuf::from("/music/a.flac"),
             decoded_frames: 121 * 44_100,
-            expected_frames: 225 * 44_100,
+            cut: Cut::Declared(225 * 44_100),
             sample_rate: 44_100,
         };
         assert_eq!(error.to_string(), "/music/a.flac: truncated: decoded 2:01 of 3:45");
         assert_eq!(error.reason(), "truncated: decoded 2:01 of 3:45");
         assert_eq!(error.kind(), ErrorKind::Truncated);
-        assert_eq!(truncation_lengths(99, 100, 44_100), "99 of 100 frames");
+        assert_eq!(truncation_lengths(99, Cut::Declared(100), 44_100), "99 of 100 frames");
         assert_eq!(
-            truncation_lengths(44_100 * 3 + 5, 44_100 * 3 + 5, 44_100),
+            truncation_lengths(44_100 * 3 + 5, Cut::Declared(44_100 * 3 + 5), 44_100),
             "0:03 (132305 frames), then the file ends in the middle of a frame"
+        );
+        assert_eq!(
+            truncation_lengths(44_100 * 61, Cut::NoEndOfStream, 44_100),
+            "1:01 (2690100 frames), then the file ends without the Ogg page that ends the stream"
         );
     }
 }

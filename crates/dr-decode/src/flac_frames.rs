@@ -7,7 +7,7 @@
 //! after such a failure, this finds the frame where decoding stopped (header CRC-checked,
 //! and its position must be exactly where the decoded audio ends) and says what differs.
 
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 
 /// The parameters of a stream or of one frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,6 +129,8 @@ struct StreamInfo {
     max_block: u64,
     /// Frames per channel; 0 when unknown.
     total_frames: u64,
+    /// Where the first frame starts: the bytes of the metadata blocks before it.
+    audio_start: u64,
 }
 
 /// The total length and sample rate STREAMINFO declares, when the file's metadata is
@@ -141,6 +143,25 @@ pub(crate) fn header_without_audio<R: Read>(mut reader: R) -> io::Result<Option<
     Ok((nothing_after && info.total_frames > 0).then_some((info.total_frames, info.parameters.sample_rate)))
 }
 
+/// Bytes of a FLAC file's frames that the reader skipped although no audio is missing (its
+/// timeline had no gap): damaged or repeated data, such as a duplicated block, whose frames
+/// fail their CRC or repeat frames already read. `file_bytes` is the file's size,
+/// `packet_bytes` what the frames read add up to; an ID3v1 tag at the end is not skipped data.
+pub(crate) fn skipped_bytes<R: Read + Seek>(mut reader: R, file_bytes: u64, packet_bytes: u64) -> io::Result<u64> {
+    let Some(info) = read_stream_info(&mut reader)? else {
+        return Ok(0);
+    };
+    const ID3V1_BYTES: u64 = 128;
+    let mut tag = [0u8; 3];
+    let tagged = file_bytes >= info.audio_start + ID3V1_BYTES && {
+        reader.seek(SeekFrom::Start(file_bytes - ID3V1_BYTES))?;
+        reader.read_exact(&mut tag)?;
+        &tag == b"TAG"
+    };
+    let frame_bytes = file_bytes.saturating_sub(info.audio_start + if tagged { ID3V1_BYTES } else { 0 });
+    Ok(frame_bytes.saturating_sub(packet_bytes))
+}
+
 /// The STREAMINFO header; leaves `reader` after the metadata.
 fn read_stream_info<R: Read>(reader: &mut R) -> io::Result<Option<StreamInfo>> {
     let mut magic = [0u8; 4];
@@ -149,6 +170,7 @@ fn read_stream_info<R: Read>(reader: &mut R) -> io::Result<Option<StreamInfo>> {
         return Ok(None);
     }
     let mut found = None;
+    let mut audio_start = 4u64;
     loop {
         let mut block_header = [0u8; 4];
         reader.read_exact(&mut block_header)?;
@@ -158,6 +180,7 @@ fn read_stream_info<R: Read>(reader: &mut R) -> io::Result<Option<StreamInfo>> {
             block_header[2],
             block_header[3],
         ]));
+        audio_start += 4 + length;
         if block_header[0] & 0x7F == 0 && length >= 34 {
             let mut info = [0u8; 34];
             reader.read_exact(&mut info)?;
@@ -176,12 +199,13 @@ fn read_stream_info<R: Read>(reader: &mut R) -> io::Result<Option<StreamInfo>> {
                 },
                 max_block,
                 total_frames,
+                audio_start: 0,
             });
         } else {
             io::copy(&mut reader.by_ref().take(length), &mut io::sink())?;
         }
         if block_header[0] & 0x80 != 0 {
-            return Ok(found);
+            return Ok(found.map(|info| StreamInfo { audio_start, ..info }));
         }
     }
 }
@@ -280,6 +304,22 @@ fn parse_header(bytes: &[u8]) -> Option<FrameHeader> {
     })
 }
 
+/// Whether a whole FLAC frame (as a packet of another container carries it) ends with the
+/// CRC-16 of the rest (polynomial 0x8005, initial value 0, not reflected). Symphonia's FLAC
+/// reader checks it, its FLAC decoder does not: FLAC in Matroska, MP4, CAF or Ogg is checked
+/// here.
+pub(crate) fn frame_crc_matches(frame: &[u8]) -> bool {
+    let Some((body, stored)) = frame.split_last_chunk::<2>() else {
+        return false;
+    };
+    let crc = body.iter().fold(0u16, |crc, &byte| {
+        (crc << 8) ^ CRC16_TABLE[usize::from((crc >> 8) as u8 ^ byte)] as u16
+    });
+    crc == u16::from_be_bytes(*stored)
+}
+
+const CRC16_TABLE: [u32; 256] = crate::ogg_pages::crc_table(0x8005, 16);
+
 fn crc8(bytes: &[u8]) -> u8 {
     let mut crc = 0u8;
     for &byte in bytes {
@@ -354,6 +394,18 @@ mod tests {
         bad[5] ^= 1;
         damaged.extend(bad);
         assert_eq!(mismatch_at(&damaged[..], 0).unwrap(), None);
+    }
+
+    #[test]
+    fn checks_a_frame_crc16() {
+        // CRC-16/UMTS (FLAC's: polynomial 0x8005, no reflection, initial 0, no final xor)
+        // of "123456789" is 0xFEE8 in the CRC catalogue.
+        let mut frame = b"123456789".to_vec();
+        frame.extend_from_slice(&0xFEE8u16.to_be_bytes());
+        assert!(frame_crc_matches(&frame));
+        frame[3] ^= 1;
+        assert!(!frame_crc_matches(&frame));
+        assert!(!frame_crc_matches(&[0]));
     }
 
     #[test]

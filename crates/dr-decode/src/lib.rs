@@ -42,13 +42,13 @@ mod opus_stream;
 mod parallel;
 mod pcm;
 mod read_window;
-mod riff_info;
+mod riff;
 mod sequential;
 mod sniff;
 mod stream;
 mod track;
 
-pub use error::{format_duration, format_position, DecodeError, DecodeWarning, ErrorKind};
+pub use error::{format_duration, format_position, Cut, DecodeError, DecodeWarning, ErrorKind};
 pub use measure::{measure_bytes, measure_file, measure_files};
 pub use options::{build_thread_pool, Control, DecodeOptions, Progress, DEFAULT_BATCH_PACKETS, DEFAULT_STACK_BYTES};
 pub use sniff::Container;

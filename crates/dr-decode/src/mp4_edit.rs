@@ -4,11 +4,9 @@
 //! measure only the music. Symphonia 0.6 does not read edit lists, so this reads the one
 //! entry that matters from the file's `moov` box.
 
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Read, Seek};
 
-/// Largest `moov` box read (it holds sample tables, proportional to the length; hours of
-/// audio stay far below this).
-const MAX_MOOV_BYTES: u64 = 64 * 1024 * 1024;
+use crate::mp4_boxes::{child, find_top_level_box, find_track, full_box_body, media_duration, read_u32_at};
 
 /// Which decoded frames are the track's audio.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,30 +17,57 @@ pub(crate) struct GaplessTrim {
     pub(crate) audio_frames: u64,
 }
 
-/// Reads the edit list of track `track_id` from an MP4 file. `None` when there is none, it
-/// is not a plain "play this one range" list, or the file cannot be read.
+/// The longest a gapless edit leaves out at the end of the media, in seconds: encoder
+/// padding is under a packet or two (a few thousand frames), never this much.
+const MAX_END_PADDING_SECONDS: u64 = 1;
+
+/// Reads the edit list of track `track_id` from an MP4 file. `Ok(None)` when there is none,
+/// it is not a plain "play this one range" list, or the file cannot be read. An edit that
+/// runs past the end of the media (`mdhd`), or leaves out more than a second at its end, is
+/// no gapless trim of this media: its length cannot be trusted, and the reason says why.
 pub(crate) fn read_gapless_trim<R: Read + Seek>(
     source: &mut R,
     track_id: u32,
     sample_rate: u32,
-) -> Option<GaplessTrim> {
-    let moov = find_top_level_box(source, b"moov")?;
-    let movie_timescale = read_u32_at(full_box_body(child(&moov, b"mvhd")?)?, 12, 20)?;
-    let mut rest = &moov[..];
-    while let Some((kind, body, after)) = next_box(rest) {
-        rest = after;
-        if &kind != b"trak" {
-            continue;
+) -> Result<Option<GaplessTrim>, String> {
+    let Some(moov) = find_top_level_box(source, b"moov") else {
+        return Ok(None);
+    };
+    let read = || {
+        let movie_timescale = read_u32_at(full_box_body(child(&moov, b"mvhd")?)?, 12, 20)?;
+        let trak = find_track(&moov, track_id)?;
+        let (media_timescale, media_duration) = media_duration(trak)?;
+        let elst = child(child(trak, b"edts")?, b"elst")?;
+        let trim = edit_to_trim(elst, movie_timescale, media_timescale, sample_rate)?;
+        Some((
+            trim,
+            media_duration.map(|units| rescale(units, media_timescale, sample_rate)),
+        ))
+    };
+    let Some((trim, media_frames)) = read() else {
+        return Ok(None);
+    };
+    if let Some(Some(media_frames)) = media_frames {
+        let edit_end = trim.skip_frames.saturating_add(trim.audio_frames);
+        // One frame of rounding either way.
+        let left_out = media_frames.saturating_sub(edit_end);
+        if edit_end > media_frames + 1 || left_out > MAX_END_PADDING_SECONDS * u64::from(sample_rate) + 1 {
+            return Err(format!(
+                "its edit list ('elst', with the 'mvhd' timescale) plays frames {} to {edit_end}, \
+                 but the media ('mdhd') holds {media_frames}",
+                trim.skip_frames
+            ));
         }
-        let tkhd = full_box_body(child(body, b"tkhd")?)?;
-        if read_u32_at(tkhd, 12, 20)? != track_id {
-            continue;
-        }
-        let media_timescale = read_u32_at(full_box_body(child(child(body, b"mdia")?, b"mdhd")?)?, 12, 20)?;
-        let elst = child(child(body, b"edts")?, b"elst")?;
-        return edit_to_trim(elst, movie_timescale, media_timescale, sample_rate);
     }
-    None
+    Ok(Some(trim))
+}
+
+/// `value` units of 1/`timescale` s as frames at `sample_rate`.
+fn rescale(value: u64, timescale: u32, sample_rate: u32) -> Option<u64> {
+    if timescale == 0 {
+        return None;
+    }
+    u64::try_from(u128::from(value) * u128::from(sample_rate) / u128::from(timescale)).ok()
 }
 
 /// The first non-empty edit of an `elst` as frames: where the audio starts in the media,
@@ -67,90 +92,13 @@ fn edit_to_trim(elst: &[u8], movie_timescale: u32, media_timescale: u32, sample_
         // media_time -1 is an empty edit (silence before the track): not a trim.
         (media_time >= 0).then_some((duration, media_time as u64))
     })?;
-    if movie_timescale == 0 || media_timescale == 0 || duration == 0 {
+    if duration == 0 {
         return None;
     }
-    let rescale = |value: u64, timescale: u32| {
-        u64::try_from(u128::from(value) * u128::from(sample_rate) / u128::from(timescale)).ok()
-    };
     Some(GaplessTrim {
-        skip_frames: rescale(media_time, media_timescale)?,
-        audio_frames: rescale(duration, movie_timescale)?,
+        skip_frames: rescale(media_time, media_timescale, sample_rate)?,
+        audio_frames: rescale(duration, movie_timescale, sample_rate)?,
     })
-}
-
-/// Reads a top-level box's body, scanning box headers from the start of the file.
-fn find_top_level_box<R: Read + Seek>(source: &mut R, kind: &[u8; 4]) -> Option<Vec<u8>> {
-    let end = source.seek(SeekFrom::End(0)).ok()?;
-    let mut at = 0u64;
-    while at + 8 <= end {
-        source.seek(SeekFrom::Start(at)).ok()?;
-        let mut header = [0u8; 16];
-        source.read_exact(&mut header[..8]).ok()?;
-        let mut size = u64::from(u32::from_be_bytes(header[..4].try_into().ok()?));
-        let mut header_len = 8;
-        if size == 1 {
-            source.read_exact(&mut header[8..16]).ok()?;
-            size = u64::from_be_bytes(header[8..16].try_into().ok()?);
-            header_len = 16;
-        } else if size == 0 {
-            size = end - at;
-        }
-        if size < header_len {
-            return None;
-        }
-        if &header[4..8] == kind {
-            let body_len = size - header_len;
-            if body_len > MAX_MOOV_BYTES {
-                return None;
-            }
-            let mut body = Vec::new();
-            source.take(body_len).read_to_end(&mut body).ok()?;
-            return Some(body);
-        }
-        at = at.checked_add(size)?;
-    }
-    None
-}
-
-/// The first box in `boxes`: its type, its body, and the boxes after it.
-fn next_box(boxes: &[u8]) -> Option<([u8; 4], &[u8], &[u8])> {
-    let size = u32::from_be_bytes(boxes.get(..4)?.try_into().ok()?) as usize;
-    let kind: [u8; 4] = boxes.get(4..8)?.try_into().ok()?;
-    let (header_len, size) = match size {
-        1 => (
-            16,
-            usize::try_from(u64::from_be_bytes(boxes.get(8..16)?.try_into().ok()?)).ok()?,
-        ),
-        0 => (8, boxes.len()),
-        size => (8, size),
-    };
-    let body = boxes.get(header_len..size)?;
-    Some((kind, body, &boxes[size..]))
-}
-
-/// The body of the first child box of type `kind`.
-fn child<'a>(parent: &'a [u8], kind: &[u8; 4]) -> Option<&'a [u8]> {
-    let mut rest = parent;
-    while let Some((found, body, after)) = next_box(rest) {
-        if &found == kind {
-            return Some(body);
-        }
-        rest = after;
-    }
-    None
-}
-
-/// A full box's body (version and flags included, as offsets below assume).
-fn full_box_body(body: &[u8]) -> Option<&[u8]> {
-    (body.len() >= 4).then_some(body)
-}
-
-/// A u32 at `v0_offset` in a version-0 full box, at `v1_offset` in version 1 (whose
-/// creation and modification times are 64-bit).
-fn read_u32_at(full_box: &[u8], v0_offset: usize, v1_offset: usize) -> Option<u32> {
-    let offset = if full_box.first()? == &1 { v1_offset } else { v0_offset };
-    Some(u32::from_be_bytes(full_box.get(offset..offset + 4)?.try_into().ok()?))
 }
 
 #[cfg(test)]

@@ -8,18 +8,21 @@
 //! per channel) of the intact frames before each hole.
 //!
 //! Not damage: tags before the audio, between streams (concatenated files) or after it
-//! (ID3v1, APEv2, Lyrics3), junk after the last frame (no audio follows it), and a last
-//! frame cut short (the decode reports that). A free-format stream (no bitrate in its
-//! headers) cannot be walked and is left alone.
+//! (ID3v1, APEv2, Lyrics3), and junk after the last frame (no audio follows it). A free-format
+//! stream (no bitrate in its headers) cannot be walked and is left alone.
+//!
+//! Symphonia also ends the stream quietly where the file ends, even inside a frame, so the
+//! walk says what shows a cut: a last frame the file ends inside, and fewer frames than the
+//! first frame's Xing/Info or VBRI tag declares (the tag frame itself holds no audio).
 
 use std::io::{self, Read};
 
 use crate::read_window::Window;
 use crate::sniff::id3v2_len;
 
-/// The largest MPEG audio frame: Layer II at 384 kbit/s... and MPEG 2.5 Layer III/II at
-/// 160 kbit/s and 8 kHz (2881 bytes), rounded up.
-const MAX_FRAME_BYTES: usize = 4096;
+/// The largest frame: an ADTS frame's 13-bit length (MPEG audio frames stay below 4096:
+/// MPEG 2.5 Layer III/II at 160 kbit/s and 8 kHz is 2881 bytes).
+const MAX_FRAME_BYTES: usize = 8192;
 const HEADER_BYTES: usize = 4;
 
 /// What the frame walk found.
@@ -28,6 +31,31 @@ pub(crate) struct MpegDamage {
     /// For each break in the frame chain followed by more frames, the frames (samples per
     /// channel) of intact audio before it: where audio goes missing.
     pub(crate) holes_after_frames: Vec<u64>,
+    /// The file ends inside a frame.
+    pub(crate) ends_mid_frame: bool,
+    /// The complete frames of audio walked (MPEG frames, not samples; a tag frame not counted).
+    pub(crate) audio_frames: u64,
+    /// Samples per channel in each frame of this stream.
+    pub(crate) samples_per_frame: u64,
+    /// The MPEG frames of audio a Xing/Info or VBRI tag in the first frame declares.
+    pub(crate) declared_audio_frames: Option<u64>,
+}
+
+impl MpegDamage {
+    /// MPEG frames missing at the end: fewer complete frames than the tag declares. One frame
+    /// short is allowed when the last one is complete, as some encoders count the tag frame
+    /// too (LAME and FFmpeg do not).
+    pub(crate) fn frames_missing(&self) -> u64 {
+        let Some(declared) = self.declared_audio_frames else {
+            return 0;
+        };
+        let missing = declared.saturating_sub(self.audio_frames);
+        if missing > 1 || (missing == 1 && self.ends_mid_frame) {
+            missing
+        } else {
+            0
+        }
+    }
 }
 
 /// The parts of a frame header that stay fixed through a stream.
@@ -48,7 +76,8 @@ struct Frame {
     samples: u64,
 }
 
-/// Reads a frame header at the start of `data`, if one is there (free format is not).
+/// Reads a frame header at the start of `data`, if one is there (free format is not): MPEG
+/// audio, or AAC in ADTS framing (layer 0).
 fn frame_header(data: &[u8]) -> Option<Frame> {
     let [b0, b1, b2, _, ..] = *data else { return None };
     if b0 != 0xFF || b1 & 0xE0 != 0xE0 {
@@ -56,6 +85,9 @@ fn frame_header(data: &[u8]) -> Option<Frame> {
     }
     let version = (b1 >> 3) & 0b11;
     let layer = (b1 >> 1) & 0b11;
+    if layer == 0 {
+        return adts_header(data);
+    }
     let bitrate_index = usize::from(b2 >> 4);
     let rate_index = usize::from((b2 >> 2) & 0b11);
     if version == 0b01 || layer == 0 || bitrate_index == 0 || bitrate_index == 15 || rate_index == 3 {
@@ -101,6 +133,66 @@ fn frame_header(data: &[u8]) -> Option<Frame> {
     })
 }
 
+/// An ADTS header (ISO/IEC 14496-3 1.A.2): 12 sync bits, the MPEG version bit, layer 0, a
+/// sampling frequency index, the frame's length in bytes (header included, 13 bits from bit
+/// 30) and its raw data blocks less one (1024 samples each).
+fn adts_header(data: &[u8]) -> Option<Frame> {
+    let header = data.get(..7)?;
+    if header[1] & 0xF6 != 0xF0 {
+        return None;
+    }
+    const RATES: [u32; 13] = [
+        96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025, 8_000, 7_350,
+    ];
+    let sample_rate = *RATES.get(usize::from((header[2] >> 2) & 0x0F))?;
+    let bytes = (usize::from(header[3] & 0b11) << 11) | (usize::from(header[4]) << 3) | usize::from(header[5] >> 5);
+    let header_bytes = if header[1] & 1 == 1 { 7 } else { 9 };
+    if bytes < header_bytes {
+        return None;
+    }
+    Some(Frame {
+        kind: StreamKind {
+            version: (header[1] >> 3) & 1,
+            layer: 0,
+            sample_rate,
+        },
+        bytes,
+        samples: 1024 * (u64::from(header[6] & 0b11) + 1),
+    })
+}
+
+/// The MPEG frames of audio a Layer III stream's first frame (at the start of `data`)
+/// declares in a Xing/Info tag (after the side information, when its frame-count flag is
+/// set) or a VBRI tag (32 bytes after the header).
+fn declared_audio_frames(data: &[u8], frame: &Frame) -> Option<u64> {
+    if frame.kind.layer != 0b01 {
+        return None;
+    }
+    let be_u32 = |at: usize| {
+        data.get(at..at + 4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let mono = data.get(3)? >> 6 == 0b11;
+    let crc_bytes = if data.get(1)? & 1 == 0 { 2 } else { 0 };
+    let side_info = match (frame.kind.version == 0b11, mono) {
+        (true, true) => 17,
+        (true, false) => 32,
+        (false, true) => 9,
+        (false, false) => 17,
+    };
+    let xing = HEADER_BYTES + crc_bytes + side_info;
+    let tag = data.get(xing..xing + 4)?;
+    if tag == b"Xing" || tag == b"Info" {
+        let flags = be_u32(xing + 4)?;
+        return (flags & 1 == 1).then(|| be_u32(xing + 8)).flatten().map(u64::from);
+    }
+    const VBRI_AT: usize = HEADER_BYTES + 32;
+    if data.get(VBRI_AT..VBRI_AT + 4)? == b"VBRI" {
+        return be_u32(VBRI_AT + 14).map(u64::from);
+    }
+    None
+}
+
 /// A frame of the stream's kind at the start of `data`.
 fn frame_of(data: &[u8], kind: StreamKind) -> Option<Frame> {
     frame_header(data).filter(|frame| frame.kind == kind)
@@ -133,18 +225,32 @@ pub(crate) fn find_damage<R: Read>(reader: R) -> io::Result<MpegDamage> {
         return Ok(damage); // not a stream this walk can follow (free format, or no frame)
     };
     let kind = first.kind;
-    let mut frames = 0u64;
+    damage.samples_per_frame = first.samples;
+    damage.declared_audio_frames = declared_audio_frames(window.data(), &first);
+    if damage.declared_audio_frames.is_some() && window.data().len() >= first.bytes {
+        window.consume(first.bytes); // the tag frame: no audio
+    }
+    // Hole positions count the tag frame too, as they always have.
+    let mut frames = if damage.declared_audio_frames.is_some() {
+        first.samples
+    } else {
+        0
+    };
     loop {
         window.fill(2 * MAX_FRAME_BYTES + HEADER_BYTES)?;
         let data = window.data();
         if data.len() < HEADER_BYTES {
+            // A header cut short, or nothing.
+            damage.ends_mid_frame = data.first() == Some(&0xFF);
             break;
         }
         if let Some(frame) = frame_of(data, kind) {
             if data.len() < frame.bytes {
-                break; // the last frame is cut: the decode reports that
+                damage.ends_mid_frame = true;
+                break;
             }
             frames += frame.samples;
+            damage.audio_frames += 1;
             window.consume(frame.bytes);
             continue;
         }
@@ -252,13 +358,80 @@ mod tests {
         file.extend([0x33; 200]);
         file.extend(b"TAG");
         file.extend([b' '; 125]);
-        assert_eq!(find_damage(&file[..]).unwrap(), MpegDamage::default());
+        let found = find_damage(&file[..]).unwrap();
+        assert_eq!(found.holes_after_frames, Vec::<u64>::new());
+        assert_eq!((found.audio_frames, found.ends_mid_frame), (13, false));
         // Junk after the last frame, or a last frame cut short: no audio lost between frames.
         let mut trailing = stream(4).concat();
         trailing.extend([0x42; 3000]);
-        assert_eq!(find_damage(&trailing[..]).unwrap(), MpegDamage::default());
+        let found = find_damage(&trailing[..]).unwrap();
+        assert_eq!(found.holes_after_frames, Vec::<u64>::new());
+        assert_eq!((found.audio_frames, found.ends_mid_frame), (4, false));
         let cut = stream(4).concat();
-        assert_eq!(find_damage(&cut[..cut.len() - 100]).unwrap(), MpegDamage::default());
+        let found = find_damage(&cut[..cut.len() - 100]).unwrap();
+        assert_eq!(found.holes_after_frames, Vec::<u64>::new());
+        assert_eq!((found.audio_frames, found.ends_mid_frame), (3, true));
+        assert_eq!(found.frames_missing(), 0, "no tag declares a length");
+        assert!(find_damage(&cut[..417 * 3 + 2]).unwrap().ends_mid_frame);
+    }
+
+    /// A stream whose first frame is an Info tag declaring `declared` frames of audio
+    /// (stereo MPEG 1: the tag sits after 4 header and 32 side-information bytes).
+    fn tagged_stream(declared: u32, frames: usize) -> Vec<u8> {
+        let mut tag = frame(0);
+        tag[36..40].copy_from_slice(b"Info");
+        tag[40..44].copy_from_slice(&1u32.to_be_bytes()); // flags: frame count present
+        tag[44..48].copy_from_slice(&declared.to_be_bytes());
+        [tag, stream(frames).concat()].concat()
+    }
+
+    #[test]
+    fn counts_frames_against_the_info_tag() {
+        let whole = tagged_stream(10, 10);
+        let found = find_damage(&whole[..]).unwrap();
+        assert_eq!((found.declared_audio_frames, found.audio_frames), (Some(10), 10));
+        assert_eq!((found.frames_missing(), found.samples_per_frame), (0, 1152));
+        // Cut at a frame boundary, 3 frames short: 3 missing.
+        let found = find_damage(&whole[..417 * 8]).unwrap();
+        assert_eq!((found.audio_frames, found.frames_missing()), (7, 3));
+        // Cut inside the last frame: that one is missing.
+        let found = find_damage(&whole[..whole.len() - 10]).unwrap();
+        assert_eq!((found.audio_frames, found.frames_missing()), (9, 1));
+        // A tag counting itself too (one more than the audio frames): nothing missing.
+        assert_eq!(find_damage(&tagged_stream(11, 10)[..]).unwrap().frames_missing(), 0);
+        // A VBRI tag (32 bytes after the header, the frame count 14 bytes into it).
+        let mut vbri = tagged_stream(0, 6);
+        vbri[36..40].copy_from_slice(b"VBRI");
+        vbri[50..54].copy_from_slice(&8u32.to_be_bytes());
+        let found = find_damage(&vbri[..]).unwrap();
+        assert_eq!((found.declared_audio_frames, found.frames_missing()), (Some(8), 2));
+    }
+
+    #[test]
+    fn walks_adts_frames_by_their_lengths() {
+        // MPEG-4, no CRC, 44.1 kHz (index 4), stereo, 300-byte frames of one raw block.
+        let adts = |fill: u8| {
+            let mut frame = vec![0xFF, 0xF1, 0x50, 0x80, 0, 0, 0xFC];
+            frame[3] |= (300 >> 11) as u8;
+            frame[4] = (300 >> 3) as u8;
+            frame[5] = ((300 & 7) << 5) as u8 | 0x1F;
+            frame.resize(300, fill);
+            frame
+        };
+        let header = frame_header(&adts(1)).expect("an ADTS header");
+        assert_eq!(
+            (header.bytes, header.samples, header.kind.sample_rate),
+            (300, 1024, 44_100)
+        );
+        let frames: Vec<Vec<u8>> = (0..8).map(|n| adts(n as u8 | 1)).collect();
+        // 50 bytes of frame 3 missing: the chain breaks after 3 frames; a cut last frame.
+        let mut file = frames[..3].concat();
+        file.extend(&frames[3][50..]);
+        file.extend(frames[4..].concat());
+        let found = find_damage(&file[..file.len() - 10]).unwrap();
+        assert_eq!(found.holes_after_frames, vec![3 * 1024]);
+        assert!(found.ends_mid_frame);
+        assert_eq!(found.frames_missing(), 0);
     }
 
     #[test]

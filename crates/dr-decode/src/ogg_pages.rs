@@ -5,7 +5,8 @@
 //! it, so nothing the reader returns shows that audio was lost. The pages themselves do:
 //! each page of a logical stream has a sequence number one above the previous one's. This
 //! walks the pages once (CRC-checked, a page at a time, so in bounded memory) and reports
-//! where the track's sequence breaks.
+//! where the track's sequence breaks, and whether its last page ends the stream (a file cut
+//! at a page boundary leaves nothing else to see).
 
 use std::io::{self, Read};
 
@@ -23,6 +24,9 @@ pub(crate) struct OggDamage {
     /// For each hole in the stream's page sequence, the granule position (the stream's
     /// sample count) of the last intact page before it: where audio goes missing.
     pub(crate) holes_after_granule: Vec<u64>,
+    /// The stream's last intact page does not carry the end-of-stream flag: the file is cut
+    /// (at a page boundary or inside a page), or its last page is damaged.
+    pub(crate) unterminated: bool,
 }
 
 /// Walks the pages of `reader` and reports the holes in the page sequence of the logical
@@ -66,9 +70,11 @@ pub(crate) fn find_damage<R: Read>(reader: R, serial: u32) -> io::Result<OggDama
             if let Ok(granule) = u64::try_from(granule) {
                 last_granule = granule;
             }
-            if header[5] & END_OF_STREAM != 0 {
+            let ends_stream = header[5] & END_OF_STREAM != 0;
+            if ends_stream {
                 last_sequence = None; // a chained stream may reuse the serial
             }
+            damage.unterminated = !ends_stream;
         }
         window.consume(page_bytes);
     }
@@ -115,20 +121,24 @@ fn page_crc(page: &[u8]) -> u32 {
     crc
 }
 
-const CRC_TABLE: [u32; 256] = crc_table();
+const CRC_TABLE: [u32; 256] = crc_table(0x04C1_1DB7, 32);
 
-const fn crc_table() -> [u32; 256] {
+/// The table of a CRC computed most significant bit first (not reflected), `width` bits
+/// wide (at most 32) with polynomial `poly`: Ogg's CRC-32 and FLAC's CRC-16.
+pub(crate) const fn crc_table(poly: u32, width: u32) -> [u32; 256] {
+    let top = 1u32 << (width - 1);
+    let mask = if width == 32 { u32::MAX } else { (1 << width) - 1 };
     let mut table = [0u32; 256];
     let mut index = 0;
     while index < 256 {
-        let mut value = (index as u32) << 24;
+        let mut value = (index as u32) << (width - 8);
         let mut bit = 0;
         while bit < 8 {
-            value = if value & 0x8000_0000 != 0 {
-                (value << 1) ^ 0x04C1_1DB7
+            value = if value & top != 0 {
+                (value << 1) ^ poly
             } else {
                 value << 1
-            };
+            } & mask;
             bit += 1;
         }
         table[index] = value;
@@ -195,5 +205,14 @@ mod tests {
         other.extend(page(9, 50, 0, 0, b"x"));
         other.extend_from_slice(&page(7, 6, 6000, 0, &[1; 100])[..50]);
         assert_eq!(find_damage(&other[..], 7).unwrap(), OggDamage::default());
+        // Without its last page (the one flagged end-of-stream), or with it cut, the stream
+        // is unterminated.
+        let unterminated = OggDamage {
+            holes_after_granule: Vec::new(),
+            unterminated: true,
+        };
+        assert_eq!(find_damage(&pages[..5].concat()[..], 7).unwrap(), unterminated);
+        let cut = whole.len() - 20;
+        assert_eq!(find_damage(&whole[..cut], 7).unwrap(), unterminated);
     }
 }

@@ -18,13 +18,13 @@ use symphonia::core::units::{Duration, TimeBase};
 
 use symphonia_common::apple::audio::alac::MagicCookie;
 
-use crate::error::{io_reason, DecodeError};
+use crate::error::{io_reason, Cut, DecodeError};
 use crate::flac_frames::{header_without_audio, mismatch_at};
-use crate::mp4_boxes::oversized_box;
+use crate::mp4_boxes::{oversized_box, sample_table_contradiction};
 use crate::mp4_edit::{read_gapless_trim, GaplessTrim};
 use crate::opus_stream::{OpusHead, OpusStream, OPUS_RATE};
 use crate::pcm::I32Layout;
-use crate::riff_info::read_riff_info;
+use crate::riff::read_riff_info;
 use crate::sniff::{self, Container, SniffError, MAX_SAMPLE_RATE};
 use crate::track::{channel_names, Codec, Tags, TrackInfo};
 
@@ -93,6 +93,8 @@ pub(crate) struct OpenedTrack<'a> {
     pub(crate) integer_samples: bool,
     /// The decoded frames that are the track's audio, when the container says (MP4).
     pub(crate) gapless: Option<GaplessTrim>,
+    /// FLAC frames in another container: their CRC-16 is checked by nobody else.
+    pub(crate) check_flac_crc: bool,
 }
 
 pub(crate) fn open(input: Input<'_>) -> Result<OpenedTrack<'_>, DecodeError> {
@@ -156,6 +158,22 @@ pub(crate) fn open(input: Input<'_>) -> Result<OpenedTrack<'_>, DecodeError> {
         path: path.clone(),
         what: format!("{what} in {container}"),
     })?;
+
+    // Lossless audio must decode whole: sample tables that contradict each other or the
+    // media's duration leave its length unknown (symphonia trusts `stts` alone).
+    if container == Container::Mp4 && codec.is_lossless() {
+        let contradiction = input
+            .reopen()
+            .ok()
+            .and_then(|mut source| sample_table_contradiction(&mut source, track.id));
+        if let Some(reason) = contradiction {
+            return Err(DecodeError::Malformed {
+                path,
+                format: container.name().to_owned(),
+                reason,
+            });
+        }
+    }
 
     let declared_channels = params.channels.as_ref().map_or(0, |c| c.count());
     let (mut decoder, params) = match codec {
@@ -249,10 +267,16 @@ pub(crate) fn open(input: Input<'_>) -> Result<OpenedTrack<'_>, DecodeError> {
         && time_base.is_none_or(|tb| tb.numer.get() == 1 && tb.denom.get() == sample_rate);
     // Lossy audio in MP4 plays the edit list's range (gapless): measure that range.
     let gapless = if container == Container::Mp4 && !codec.is_lossless() {
-        input
-            .reopen()
-            .ok()
-            .and_then(|mut source| read_gapless_trim(&mut source, track.id, sample_rate))
+        match input.reopen() {
+            Ok(mut source) => {
+                read_gapless_trim(&mut source, track.id, sample_rate).map_err(|reason| DecodeError::Malformed {
+                    path: path.clone(),
+                    format: container.name().to_owned(),
+                    reason,
+                })?
+            }
+            Err(_) => None,
+        }
     } else {
         None
     };
@@ -311,6 +335,7 @@ pub(crate) fn open(input: Input<'_>) -> Result<OpenedTrack<'_>, DecodeError> {
         i32_layout,
         integer_samples,
         gapless,
+        check_flac_crc: codec == Codec::Flac && container != Container::Flac,
     })
 }
 
@@ -444,7 +469,7 @@ fn flac_header_alone(input: Input<'_>, container: Container) -> Option<DecodeErr
     Some(DecodeError::Truncated {
         path: input.display_path(),
         decoded_frames: 0,
-        expected_frames,
+        cut: Cut::Declared(expected_frames),
         sample_rate,
     })
 }

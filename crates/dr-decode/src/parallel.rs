@@ -273,6 +273,7 @@ pub(crate) fn decode_parallel(
         warnings: Vec::new(),
         ended_mid_packet,
         final_packet_shortfall,
+        packet_bytes: packets.bytes_read(),
     })
 }
 

@@ -30,6 +30,8 @@ pub(crate) struct Decoded {
     /// Frames the stream's last packet decoded short of its stated duration (CAF states
     /// whole packets, and some muxers count them whole in the declared length too).
     pub(crate) final_packet_shortfall: u64,
+    /// Bytes of all packets read (the track's).
+    pub(crate) packet_bytes: u64,
 }
 
 /// The analyser, created by the first decoded audio: lossy decoders may output another rate
@@ -120,6 +122,9 @@ pub(crate) fn decode_sequential(
                 break;
             }
         };
+        if opened.check_flac_crc && !crate::flac_frames::frame_crc_matches(&packet.data) {
+            return Err(context.corrupt(frames, "the frame fails its CRC-16 (damaged data)"));
+        }
         let decoded = match &mut opened.decoder {
             TrackDecoder::Symphonia(decoder) => match decoder.decode(&packet) {
                 Ok(buffer) => {
@@ -202,6 +207,7 @@ pub(crate) fn decode_sequential(
         warnings,
         ended_mid_packet,
         final_packet_shortfall,
+        packet_bytes: packets.bytes_read(),
     })
 }
 

@@ -319,8 +319,10 @@ fn check_wave_format(head: &[u8]) -> Result<(), SniffError> {
                 0x0001 | 0x0003 | 0x0006 | 0x0007 | 0x0002 | 0x0011 => {
                     if tag == 0x0001 && bits == 0 {
                         Err(SniffError::Invalid("the header declares 0 bits per sample".to_owned()))
+                    } else if matches!(tag, 0x0002 | 0x0011) {
+                        Ok(()) // ADPCM: blocks of many frames, the byte rate an average
                     } else {
-                        Ok(())
+                        check_wave_frame_sizes(fmt)
                     }
                 }
                 0x0050 | 0x0055 => Err(SniffError::Unsupported("MPEG audio inside WAV".to_owned())),
@@ -334,6 +336,45 @@ fn check_wave_format(head: &[u8]) -> Result<(), SniffError> {
             };
         }
         at = at.saturating_add(8).saturating_add(len).saturating_add(len & 1);
+    }
+    Ok(())
+}
+
+/// A PCM or float `fmt ` chunk's sizes must agree: a frame (block align) is one container of
+/// bits per channel, and the byte rate is a second of frames. When they contradict each
+/// other no field can be trusted, and the sample rate sets the length of the windows the
+/// measurement is made of: refused.
+fn check_wave_frame_sizes(fmt: &[u8]) -> Result<(), SniffError> {
+    let channels = u32::from(u16::from_le_bytes([fmt[2], fmt[3]]));
+    let rate = u32::from_le_bytes([fmt[4], fmt[5], fmt[6], fmt[7]]);
+    let byte_rate = u32::from_le_bytes([fmt[8], fmt[9], fmt[10], fmt[11]]);
+    let block_align = u32::from(u16::from_le_bytes([fmt[12], fmt[13]]));
+    let bits = u32::from(u16::from_le_bytes([fmt[14], fmt[15]]));
+    let frame_bytes = channels * bits.div_ceil(8);
+    if bits > 0 && block_align != frame_bytes {
+        return Err(SniffError::Invalid(format!(
+            "the fmt chunk contradicts itself: {channels} channels of {bits} bits make {frame_bytes}-byte frames, \
+             but it declares a block align of {block_align} bytes"
+        )));
+    }
+    // WAVE_FORMAT_EXTENSIBLE: the valid bits of each container (wValidBitsPerSample).
+    if let (Some(valid), true) = (
+        fmt.get(18..20),
+        fmt.len() >= 40 && u16::from_le_bytes([fmt[0], fmt[1]]) == 0xFFFE,
+    ) {
+        let valid = u32::from(u16::from_le_bytes([valid[0], valid[1]]));
+        if valid == 0 || valid > bits {
+            return Err(SniffError::Invalid(format!(
+                "the fmt chunk contradicts itself: {valid} valid bits in {bits}-bit samples"
+            )));
+        }
+    }
+    let second_bytes = u64::from(rate) * u64::from(block_align);
+    if u64::from(byte_rate) != second_bytes {
+        return Err(SniffError::Invalid(format!(
+            "the fmt chunk contradicts itself: {rate} Hz of {block_align}-byte frames make {second_bytes} bytes \
+             a second, but it declares {byte_rate} (the sample rate cannot be trusted)"
+        )));
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::FormatReader;
 use symphonia::core::packet::Packet;
 
-use crate::error::DecodeError;
+use crate::error::{Cut, DecodeError};
 use crate::track::Codec;
 
 /// Hostile input could make a reader return empty packets forever; this many in a row ends
@@ -38,10 +38,14 @@ impl TrackContext {
     }
 
     pub(crate) fn truncated(&self, decoded: u64, declared: u64) -> DecodeError {
+        self.cut_short(decoded, Cut::Declared(declared))
+    }
+
+    pub(crate) fn cut_short(&self, decoded: u64, cut: Cut) -> DecodeError {
         DecodeError::Truncated {
             path: self.path.clone(),
             decoded_frames: decoded,
-            expected_frames: declared,
+            cut,
             sample_rate: self.sample_rate,
         }
     }
@@ -105,6 +109,8 @@ pub(crate) struct PacketStream<'r, 'a> {
     check_timeline: bool,
     /// Frames the packets read so far cover (by their stated durations).
     frames_read: u64,
+    /// Bytes of the packets read so far: against the file's size, what the reader skipped.
+    bytes_read: u64,
     empty_in_a_row: u32,
 }
 
@@ -121,6 +127,7 @@ impl<'r, 'a> PacketStream<'r, 'a> {
             context,
             check_timeline,
             frames_read: 0,
+            bytes_read: 0,
             empty_in_a_row: 0,
         }
     }
@@ -166,8 +173,13 @@ impl<'r, 'a> PacketStream<'r, 'a> {
                 self.check_position(&packet)?;
             }
             self.frames_read = self.frames_read.saturating_add(packet.dur.get());
+            self.bytes_read = self.bytes_read.saturating_add(packet.data.len() as u64);
             return Ok(NextPacket::Packet(packet));
         }
+    }
+
+    pub(crate) fn bytes_read(&self) -> u64 {
+        self.bytes_read
     }
 
     /// A packet that does not start where the previous one ended means lost audio (a frame

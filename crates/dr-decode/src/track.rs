@@ -179,7 +179,7 @@ impl Tags {
     }
 
     /// Fills the fields still empty from a WAV file's INFO list.
-    pub(crate) fn absorb_riff_info(&mut self, info: crate::riff_info::RiffInfo) {
+    pub(crate) fn absorb_riff_info(&mut self, info: crate::riff::RiffInfo) {
         for (slot, value) in [
             (&mut self.artist, info.artist),
             (&mut self.album, info.album),

@@ -25,7 +25,16 @@
 //! | MP4 tag box (udta) larger than its parent | measured: the audio is intact |
 //! | MP3 of ID3 tags only (v2, v2 + v1, v1) | `Unsupported`: tags with no audio |
 //! | Ogg Vorbis/Opus with a damaged or missing page | measured, with a warning at the page's time |
-//! | Ogg cut in the middle of a page | measured, with a warning that it may be cut short |
+//! | Ogg cut in the middle of a page or at a page boundary (no end-of-stream page) | `Truncated` |
+//! | MP3 cut short of the frame count of its Info tag | `Truncated`: decoded 0:07 of 0:08 |
+//! | MP3 without a tag stating its length, cut inside a frame | measured, with a warning that it may be cut short |
+//! | ALAC in MP4: `stts` against `stsz`, `stsc`/`stco` or `mdhd` | `Malformed`, naming the boxes and their numbers |
+//! | AAC in MP4: an edit list past the media's end or leaving more than 1 s of it out | `Malformed`, naming `elst`, `mvhd`, `mdhd` |
+//! | AIFF whose SSND chunk id is damaged (the reader measured it as empty) | `Truncated` against COMM's frame count |
+//! | FLAC in Matroska with a damaged frame (symphonia's decoder checks no CRC) | `Corrupt`: the frame fails its CRC-16 |
+//! | WAV fmt: sample rate against byte rate, block align against channels and bits, valid bits against bits | `InvalidParameters` |
+//! | WAV with bytes after its data chunk that are no chunk (a damaged, too small data size) | measured, with a warning naming them |
+//! | FLAC with a 4 KB block duplicated | measured (the right numbers), with a warning that damaged data was skipped |
 //! | ADTS AAC with a damaged frame | measured, with a warning at the frame's time |
 
 mod common;
@@ -572,8 +581,14 @@ fn adts_aac_with_a_damaged_frame_is_measured_with_a_warning() {
     }
     let track = expect_measured(&write(dir.path(), "damaged.aac", &damaged));
     assert!(!track.warnings.is_empty());
+    // The decoder refuses the frames whose data is damaged; where a damaged header broke
+    // the chain of frame lengths, the reader skipped to the next frame.
     for warning in &track.warnings {
-        assert!(warning.message.starts_with("skipped a damaged AAC frame"), "{warning}");
+        assert!(
+            warning.message.starts_with("skipped a damaged AAC frame")
+                || warning.message == "damaged MPEG audio data was skipped: the audio it held is missing",
+            "{warning}"
+        );
         assert!(warning.at_seconds > 0.0 && warning.at_seconds < whole.result.duration_seconds());
     }
     assert!(track.result.frames < whole.result.frames);
@@ -625,15 +640,12 @@ fn ogg_with_a_broken_page_is_measured_with_a_warning() {
         let track = expect_measured(&write(dir.path(), &format!("missing-page-{name}"), &missing));
         expect_one_warning(&track, &at, words);
 
-        // Cut in the middle of a page: whatever decoded is measured, and the cut is said.
-        let cut = expect_measured(&write(dir.path(), &format!("cut-{name}"), &ogg[..page + 100]));
-        let decoded_to = millis(cut.result.frames as i64, rate);
-        expect_one_warning(
-            &cut,
-            &decoded_to,
-            "the file ends in the middle of a frame: it may be cut short",
+        // Cut in the middle of a page: the stream lacks its end, a cut like any other.
+        expect_error(
+            &write(dir.path(), &format!("cut-{name}"), &ogg[..page + 100]),
+            ErrorKind::Truncated,
+            "then the file ends without the Ogg page that ends the stream",
         );
-        assert!(cut.result.frames < whole.result.frames);
     }
 }
 
@@ -678,6 +690,280 @@ fn mp3_with_damaged_data_between_frames_is_measured_with_a_warning() {
     let track = expect_measured(&write(dir.path(), "missing.mp3", &cut));
     expect_one_warning(&track, &millis((k as i64 + 1) * 1152, 44_100), words);
     assert!(track.result.frames < whole.result.frames);
+}
+
+// ---------------------------------------------------------------------------------------
+// Damage that used to pass silently (issue 18): a cut MP3, contradicting MP4 sample tables,
+// WAV fmt fields that contradict each other or audio after the data chunk, an Ogg stream
+// without its end, a FLAC file with a duplicated block.
+
+#[test]
+fn mp3_cut_short_of_its_info_tag_is_truncated() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mp3 = fixture("mp3-cbr192.mp3");
+    let frames = mp3_fixture_frames(&mp3);
+    // The first frame is a LAME "Info" tag (after 4 header and 32 side-information bytes)
+    // declaring 308 frames of audio: the fixture's other 308 frames.
+    let info = frames[0] + 4 + 32;
+    assert_eq!(&mp3[info..info + 4], b"Info");
+    let declared = u32::from_be_bytes(mp3[info + 8..info + 12].try_into().expect("4 bytes")) as usize;
+    assert_eq!((declared, frames.len()), (308, 309));
+    let whole = expect_measured(&write(dir.path(), "whole.mp3", &mp3));
+
+    // Cut to 91 % (inside a frame), and cut at a frame boundary 20 frames short: the 8 s
+    // file decodes to 0:07, and is declared 0:08 long.
+    let at_91 = mp3.len() * 91 / 100;
+    let boundary = frames[frames.len() - 20];
+    for (name, cut) in [("91.mp3", at_91), ("boundary.mp3", boundary)] {
+        expect_error(
+            &write(dir.path(), name, &mp3[..cut]),
+            ErrorKind::Truncated,
+            "truncated: decoded 0:07 of 0:08",
+        );
+    }
+    // Cut inside the last frame: the frame count shows one missing.
+    expect_error(
+        &write(dir.path(), "last.mp3", &mp3[..mp3.len() - 100]),
+        ErrorKind::Truncated,
+        "truncated: decoded ",
+    );
+
+    // Without the Info frame nothing states the length: a cut inside a frame is said.
+    let untagged = [&mp3[..frames[0]], &mp3[frames[1]..]].concat();
+    let untagged_whole = expect_measured(&write(dir.path(), "untagged.mp3", &untagged));
+    assert!(untagged_whole.warnings.is_empty(), "{:?}", untagged_whole.warnings);
+    let cut = expect_measured(&write(dir.path(), "untagged-91.mp3", &untagged[..at_91]));
+    expect_one_warning(
+        &cut,
+        &millis(cut.info.frames as i64, 44_100),
+        "the file ends in the middle of a frame: it may be cut short",
+    );
+    assert!(cut.info.frames < whole.info.frames);
+}
+
+#[test]
+fn alac_mp4_with_contradicting_sample_tables_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let m4a = fixture("alac-16bit.m4a");
+    expect_measured(&write(dir.path(), "whole.m4a", &m4a));
+    // The fixture's tables, read by hand: stts times 34 packets of 4096 frames and one of
+    // 1856 (35 samples, 141120 frames); stsz sizes 35 samples; stsc puts 35 samples in each
+    // chunk, and stco lists one chunk; mdhd says 141120 units at 44100 per second.
+    let (stts, _) = find_box(&m4a, b"stts");
+    let (stsc, _) = find_box(&m4a, b"stsc");
+    let (mdhd, _) = find_box(&m4a, b"mdhd");
+    let be = |at: usize| u32::from_be_bytes(m4a[at..at + 4].try_into().expect("4 bytes"));
+    assert_eq!((be(stts + 12), be(stts + 16), be(stts + 20)), (2, 34, 4096));
+    assert_eq!((be(stsc + 12), be(stsc + 20)), (1, 35));
+    assert_eq!((be(mdhd + 20), be(mdhd + 24)), (44_100, 141_120));
+
+    // One flipped bit in the first stts count: 34 -> 18 packets of 4096.
+    let mut stts_count = m4a.clone();
+    stts_count[stts + 19] ^= 0x30;
+    expect_error(
+        &write(dir.path(), "stts.m4a", &stts_count),
+        ErrorKind::Malformed,
+        "malformed MP4 file: its sample tables disagree: the 'stts' box times 19 samples, the 'stsz' box sizes 35",
+    );
+    let mut stsc_count = m4a.clone();
+    stsc_count[stsc + 23] = 30;
+    expect_error(
+        &write(dir.path(), "stsc.m4a", &stsc_count),
+        ErrorKind::Malformed,
+        "the 'stts' box times 35 samples, the 'stsc' and 'stco' boxes place 30",
+    );
+    let mut duration = m4a.clone();
+    duration[mdhd + 24..mdhd + 28].copy_from_slice(&200_000u32.to_be_bytes());
+    expect_error(
+        &write(dir.path(), "mdhd.m4a", &duration),
+        ErrorKind::Malformed,
+        "its 'mdhd' box gives the media 200000 units of 1/44100 s, but its 'stts' box times 141120 units",
+    );
+}
+
+#[test]
+fn aac_mp4_edit_list_beyond_or_far_short_of_the_media_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let m4a = fixture("aac-lc.m4a");
+    // By hand: mvhd counts 1000 units a second; the edit plays 8000 of them (352800 frames)
+    // from media frame 1024; mdhd holds 353824 frames at 44100 a second: the edit ends there.
+    let (mvhd, _) = find_box(&m4a, b"mvhd");
+    let (elst, _) = find_box(&m4a, b"elst");
+    let (mdhd, _) = find_box(&m4a, b"mdhd");
+    let be = |at: usize| u32::from_be_bytes(m4a[at..at + 4].try_into().expect("4 bytes"));
+    assert_eq!((be(mvhd + 20), be(elst + 16), be(elst + 20)), (1000, 8000, 1024));
+    assert_eq!((be(mdhd + 20), be(mdhd + 24)), (44_100, 353_824));
+    expect_measured(&write(dir.path(), "whole.m4a", &m4a));
+    // The movie timescale halved: the edit would play 16 s of an 8 s media; doubled: 4 s,
+    // leaving 4 s out.
+    for (timescale, end) in [(500u32, 1024 + 705_600), (2000, 1024 + 176_400)] {
+        let mut damaged = m4a.clone();
+        damaged[mvhd + 20..mvhd + 24].copy_from_slice(&timescale.to_be_bytes());
+        expect_error(
+            &write(dir.path(), &format!("mvhd-{timescale}.m4a"), &damaged),
+            ErrorKind::Malformed,
+            &format!(
+                "its edit list ('elst', with the 'mvhd' timescale) plays frames 1024 to {end}, \
+                 but the media ('mdhd') holds 353824"
+            ),
+        );
+    }
+}
+
+#[test]
+fn aiff_without_its_sound_chunk_is_truncated() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let aiff = fixture("aiff-s16.aiff");
+    // By hand: COMM at byte 58 declares 2 channels and 0x5622 = 22050 frames; SSND at 84.
+    assert_eq!(&aiff[58..62], b"COMM");
+    assert_eq!(&aiff[66..72], &[0, 2, 0, 0, 0x56, 0x22]);
+    assert_eq!(&aiff[84..88], b"SSND");
+    expect_measured(&write(dir.path(), "whole.aiff", &aiff));
+    let mut renamed = aiff.clone();
+    renamed[85] ^= 0x20; // "sSND": no sound chunk the reader knows
+    expect_error(
+        &write(dir.path(), "ssnd.aiff", &renamed),
+        ErrorKind::Truncated,
+        "truncated: decoded 0 of 22050 frames",
+    );
+}
+
+#[test]
+fn flac_in_matroska_with_a_damaged_frame_is_corrupt() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mka = fixture("mka-flac.mka");
+    expect_measured(&write(dir.path(), "whole.mka", &mka));
+    // A FLAC frame (sync 0xFFF8, as the fixture's fixed-blocksize frames start) in the
+    // second half of the file, and a byte in its audio, 100 bytes on.
+    let frame = (mka.len() / 2..mka.len() - 1)
+        .find(|&at| mka[at] == 0xFF && mka[at + 1] == 0xF8)
+        .expect("a FLAC frame");
+    let mut damaged = mka.clone();
+    damaged[frame + 100] ^= 0x10;
+    expect_error(
+        &write(dir.path(), "damaged.mka", &damaged),
+        ErrorKind::Corrupt,
+        "the frame fails its CRC-16 (damaged data)",
+    );
+}
+
+#[test]
+fn wav_fmt_fields_that_contradict_each_other_are_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let wav = fixture("wav-s16.wav");
+    // fmt at byte 12: 2 channels (22), 44100 Hz (24), 176400 bytes/s (28), 4-byte frames
+    // (32), 16 bits (34).
+    assert_eq!(&wav[12..16], b"fmt ");
+    assert_eq!(&wav[22..36], &[2, 0, 0x44, 0xAC, 0, 0, 0x10, 0xB1, 2, 0, 4, 0, 16, 0]);
+    let mut rate = wav.clone();
+    rate[24..28].copy_from_slice(&44_160u32.to_le_bytes());
+    expect_error(
+        &write(dir.path(), "rate.wav", &rate),
+        ErrorKind::InvalidParameters,
+        "the fmt chunk contradicts itself: 44160 Hz of 4-byte frames make 176640 bytes a second, \
+         but it declares 176400 (the sample rate cannot be trusted)",
+    );
+    let mut align = wav.clone();
+    align[32] = 6;
+    expect_error(
+        &write(dir.path(), "align.wav", &align),
+        ErrorKind::InvalidParameters,
+        "the fmt chunk contradicts itself: 2 channels of 16 bits make 4-byte frames, but it declares a block align of 6 bytes",
+    );
+    // WAVE_FORMAT_EXTENSIBLE (tag 0xFFFE, a 40-byte fmt): 32 valid bits at byte 38 of the
+    // 32-bit fixture; none is no sample at all.
+    let extensible = fixture("wav-s32.wav");
+    assert_eq!(
+        (&extensible[20..22], &extensible[34..36], &extensible[38..40]),
+        (&[0xFE, 0xFF][..], &[32, 0][..], &[32, 0][..])
+    );
+    let mut valid = extensible.clone();
+    valid[38] = 0;
+    expect_error(
+        &write(dir.path(), "valid-bits.wav", &valid),
+        ErrorKind::InvalidParameters,
+        "the fmt chunk contradicts itself: 0 valid bits in 32-bit samples",
+    );
+}
+
+#[test]
+fn wav_audio_after_its_data_chunk_is_said() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let wav = fixture("wav-s16.wav");
+    let data_at = wav.windows(4).position(|w| w == b"data").expect("data chunk");
+    assert_eq!((data_at, wav.len()), (152, 152 + 8 + 88_200));
+    assert!(expect_measured(&write(dir.path(), "whole.wav", &wav))
+        .warnings
+        .is_empty());
+    // One flipped bit in the data size: 88200 (0x15888) -> 22664 bytes, 5666 frames; the
+    // 65536 bytes of audio after them are no chunk.
+    let mut short = wav.clone();
+    short[data_at + 6] ^= 0x01;
+    let track = expect_measured(&write(dir.path(), "short.wav", &short));
+    assert_eq!(track.info.frames, 5666);
+    expect_one_warning(
+        &track,
+        &millis(5666, 44_100),
+        "65536 bytes from byte 22824 after the 'data' chunk are no RIFF chunk and were not measured: \
+         if they are audio, the chunk's size (22664 bytes) is wrong",
+    );
+    // Junk appended to an intact file is said the same way; a LIST chunk is not junk.
+    let junk = [&wav[..], &[0x80; 10][..]].concat();
+    let track = expect_measured(&write(dir.path(), "junk.wav", &junk));
+    expect_one_warning(&track, "0:00.500", "10 bytes from byte 88360 after the 'data' chunk");
+    let list = [&wav[..], b"LIST\x04\0\0\0INFO"].concat();
+    assert!(expect_measured(&write(dir.path(), "list.wav", &list))
+        .warnings
+        .is_empty());
+}
+
+#[test]
+fn ogg_without_its_end_of_stream_page_is_truncated() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, rate) in [("vorbis-q5.ogg", 44_100u32), ("opus-96k-31s.opus", 48_000)] {
+        let ogg = fixture(name);
+        let pages = ogg_pages(&ogg);
+        // The fixture's last page, and only it, is flagged end-of-stream (header byte 5).
+        let flags: Vec<u8> = pages.iter().map(|&(at, _)| ogg[at + 5] & 0x04).collect();
+        assert_eq!(flags.iter().filter(|&&flag| flag != 0).count(), 1);
+        assert_ne!(flags[flags.len() - 1], 0);
+        // Cut at the page boundary in the middle: every page intact, the end missing.
+        let half = pages[pages.len() / 2].0;
+        let error = expect_error(
+            &write(dir.path(), &format!("half-{name}"), &ogg[..half]),
+            ErrorKind::Truncated,
+            "then the file ends without the Ogg page that ends the stream",
+        );
+        // What decoded is the audio of the pages before the cut: up to the last one's granule
+        // position, less at most a tenth of a second (Opus's pre-skip, a packet left open).
+        let DecodeError::Truncated { decoded_frames, .. } = error else {
+            unreachable!("expect_error checked the kind")
+        };
+        let granule = pages[pages.len() / 2 - 1].1 as u64;
+        assert!(
+            decoded_frames <= granule && decoded_frames + u64::from(rate / 10) >= granule,
+            "{decoded_frames} frames decoded, the last page ends at {granule}"
+        );
+    }
+}
+
+#[test]
+fn flac_with_a_duplicated_block_is_measured_with_a_warning() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let flac = fixture("flac-mono-16bit-44k.flac");
+    let whole = expect_measured(&write(dir.path(), "whole.flac", &flac));
+    assert!(whole.warnings.is_empty(), "{:?}", whole.warnings);
+    // 4 KB from the middle of the audio, repeated right after itself: the frame it cuts
+    // fails its CRC, the repeated frames are already read; every frame is there once.
+    let at = flac.len() / 2;
+    let duplicated = [&flac[..at + 4096], &flac[at..]].concat();
+    let track = expect_measured(&write(dir.path(), "dup.flac", &duplicated));
+    assert_eq!(track.result, whole.result, "the same audio, measured the same");
+    expect_one_warning(
+        &track,
+        &millis(whole.info.frames as i64, 44_100),
+        "of damaged or repeated data were skipped; no audio is missing",
+    );
 }
 
 // ---------------------------------------------------------------------------------------
