@@ -336,3 +336,364 @@ fn header_declares_exactly_the_exports() {
     assert!(exported.len() >= 20, "too few exports found: {exported:?}");
     assert_eq!(exported, declared, "exports of the library vs functions of the header");
 }
+
+/// Safe handles over the C ABI functions, called from Rust (the package is also an rlib):
+/// the conformance and golden-log tests below go through exactly the entry points a C
+/// caller uses. The only `unsafe` of this file.
+mod c_abi {
+    use std::ffi::{c_char, CStr, CString};
+    use std::mem::MaybeUninit;
+    use std::ptr;
+
+    use macinmeter::{mm_channel_result, mm_status, mm_track_meta, mm_track_summary, MM_LOG_ALBUM, MM_OK};
+
+    fn check(status: mm_status, what: &str) {
+        if status != MM_OK {
+            // SAFETY: mm_last_error returns a live NUL-terminated string of this thread.
+            let message = unsafe { CStr::from_ptr(macinmeter::mm_last_error()) };
+            panic!("{what}: {status:?}: {}", message.to_string_lossy());
+        }
+    }
+
+    /// Interleaved samples of one push.
+    pub enum Samples<'a> {
+        F32(&'a [f32]),
+        F64(&'a [f64]),
+        /// Right-justified integers with this many significant bits.
+        I32(&'a [i32], u32),
+    }
+
+    pub struct Analyzer(*mut macinmeter::mm_analyzer, u32);
+
+    impl Analyzer {
+        pub fn new(sample_rate: u32, channels: u32) -> Self {
+            let mut raw = ptr::null_mut();
+            // SAFETY: `raw` is writable; NULL options are the defaults.
+            check(
+                unsafe { macinmeter::mm_analyzer_new(sample_rate, channels, ptr::null(), &mut raw) },
+                "mm_analyzer_new",
+            );
+            Analyzer(raw, channels)
+        }
+
+        pub fn push(&mut self, samples: Samples) {
+            let channels = self.1 as usize;
+            // SAFETY: the analyser is live and ours; each slice holds `len / channels` whole
+            // frames of the type the function reads.
+            let status = unsafe {
+                match samples {
+                    Samples::F32(s) => macinmeter::mm_analyzer_push_f32(self.0, s.as_ptr(), s.len() / channels),
+                    Samples::F64(s) => macinmeter::mm_analyzer_push_f64(self.0, s.as_ptr(), s.len() / channels),
+                    Samples::I32(s, bits) => {
+                        macinmeter::mm_analyzer_push_i32(self.0, s.as_ptr(), s.len() / channels, bits)
+                    }
+                }
+            };
+            check(status, "mm_analyzer_push");
+        }
+
+        pub fn finish(self) -> TrackResult {
+            let mut raw = ptr::null_mut();
+            // SAFETY: the analyser is live and ours; `raw` is writable.
+            check(
+                unsafe { macinmeter::mm_analyzer_finish(self.0, &mut raw) },
+                "mm_analyzer_finish",
+            );
+            TrackResult(raw)
+        }
+    }
+
+    impl Drop for Analyzer {
+        fn drop(&mut self) {
+            // SAFETY: created by mm_analyzer_new, freed once here.
+            unsafe { macinmeter::mm_analyzer_free(self.0) }
+        }
+    }
+
+    pub struct TrackResult(*mut macinmeter::mm_result);
+
+    impl TrackResult {
+        pub fn summary(&self) -> mm_track_summary {
+            let mut out = MaybeUninit::<mm_track_summary>::uninit();
+            // SAFETY: the result is live; `out` is writable and filled on MM_OK.
+            unsafe {
+                check(
+                    macinmeter::mm_result_summary(self.0, out.as_mut_ptr()),
+                    "mm_result_summary",
+                );
+                out.assume_init()
+            }
+        }
+
+        pub fn channel(&self, channel: u32) -> mm_channel_result {
+            let mut out = MaybeUninit::<mm_channel_result>::uninit();
+            // SAFETY: as in `summary`.
+            unsafe {
+                check(
+                    macinmeter::mm_result_channel(self.0, channel, out.as_mut_ptr()),
+                    "mm_result_channel",
+                );
+                out.assume_init()
+            }
+        }
+    }
+
+    impl Drop for TrackResult {
+        fn drop(&mut self) {
+            // SAFETY: returned by mm_analyzer_finish, freed once here.
+            unsafe { macinmeter::mm_result_free(self.0) }
+        }
+    }
+
+    /// What the log shows of a track besides its result (no tags).
+    pub struct Meta<'a> {
+        pub path: &'a str,
+        pub codec: &'a str,
+        pub bits_per_sample: u32,
+        pub channel_mask: u32,
+        pub bitrate_kbps: f64,
+    }
+
+    pub struct LogBuilder(*mut macinmeter::mm_log_builder);
+
+    impl LogBuilder {
+        pub fn new() -> Self {
+            let mut raw = ptr::null_mut();
+            // SAFETY: `raw` is writable.
+            check(
+                unsafe { macinmeter::mm_log_builder_new(&mut raw) },
+                "mm_log_builder_new",
+            );
+            LogBuilder(raw)
+        }
+
+        pub fn add_track(&mut self, result: &TrackResult, meta: &Meta) {
+            let path = CString::new(meta.path).expect("no NUL in the path");
+            let codec = CString::new(meta.codec).expect("no NUL in the codec");
+            let raw = mm_track_meta {
+                path: path.as_ptr(),
+                artist: ptr::null(),
+                album_artist: ptr::null(),
+                album: ptr::null(),
+                title: ptr::null(),
+                track_number: ptr::null(),
+                disc_number: ptr::null(),
+                codec: codec.as_ptr(),
+                bits_per_sample: meta.bits_per_sample,
+                channel_mask: meta.channel_mask,
+                bitrate_kbps: meta.bitrate_kbps,
+            };
+            // SAFETY: builder and result live; the strings outlive the call (the library copies).
+            check(
+                unsafe { macinmeter::mm_log_builder_add_track(self.0, result.0, &raw) },
+                "mm_log_builder_add_track",
+            );
+        }
+
+        pub fn set_host(&mut self, host: &str) {
+            let host = CString::new(host).expect("no NUL in the host");
+            // SAFETY: the builder is live; the string outlives the call.
+            check(
+                unsafe { macinmeter::mm_log_builder_set_host(self.0, host.as_ptr()) },
+                "mm_log_builder_set_host",
+            );
+        }
+
+        pub fn set_channel_columns(&mut self, stereo: bool) {
+            // SAFETY: the builder is live.
+            check(
+                unsafe { macinmeter::mm_log_builder_set_channel_columns(self.0, stereo) },
+                "mm_log_builder_set_channel_columns",
+            );
+        }
+
+        /// The album log (DR Meter's section layout) dated `date`, as the library's bytes.
+        pub fn render_album(&self, date: &str) -> Vec<u8> {
+            let date = CString::new(date).expect("no NUL in the date");
+            let mut text: *mut c_char = ptr::null_mut();
+            let mut length = 0usize;
+            // SAFETY: the builder is live; `text` and `length` are writable; on MM_OK `text`
+            // holds `length` bytes that we copy, then free with mm_string_free.
+            unsafe {
+                check(
+                    macinmeter::mm_log_render(self.0, MM_LOG_ALBUM as i32, date.as_ptr(), &mut text, &mut length),
+                    "mm_log_render",
+                );
+                let bytes = std::slice::from_raw_parts(text.cast::<u8>(), length).to_vec();
+                macinmeter::mm_string_free(text);
+                bytes
+            }
+        }
+    }
+
+    impl Drop for LogBuilder {
+        fn drop(&mut self) {
+            // SAFETY: created by mm_log_builder_new, freed once here.
+            unsafe { macinmeter::mm_log_builder_free(self.0) }
+        }
+    }
+}
+
+/// A conformance file's PCM fed through the C ABI analyser in 1000-frame pushes, in the
+/// file's own sample type: integers as i32 with their bit depth (u8 as v - 128 at 8 bits),
+/// floats as f32 / f64. The WAV is parsed here from its `data` payload.
+fn measure_conformance_case(case: &dr_conformance::Case) -> c_abi::TrackResult {
+    use dr_conformance::SampleFormat::*;
+    let wav = dr_conformance::wav(case);
+    let data = wav.data_bytes();
+    let channels = usize::from(case.channels);
+    let width = usize::from(case.format.bits() / 8);
+    assert_eq!(data.len() % (width * channels), 0, "{}: whole frames", case.id);
+    let chunk = 1000 * channels * width;
+    let mut analyzer = c_abi::Analyzer::new(case.sample_rate, u32::from(case.channels));
+    for block in data.chunks(chunk) {
+        let samples = block.chunks_exact(width);
+        match case.format {
+            F32 => {
+                let v: Vec<f32> = samples.map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect();
+                analyzer.push(c_abi::Samples::F32(&v));
+            }
+            F64 => {
+                let v: Vec<f64> = samples.map(|b| f64::from_le_bytes(b.try_into().unwrap())).collect();
+                analyzer.push(c_abi::Samples::F64(&v));
+            }
+            U8 => {
+                let v: Vec<i32> = samples.map(|b| i32::from(b[0]) - 128).collect();
+                analyzer.push(c_abi::Samples::I32(&v, 8));
+            }
+            S16 => {
+                let v: Vec<i32> = samples.map(|b| i32::from(i16::from_le_bytes([b[0], b[1]]))).collect();
+                analyzer.push(c_abi::Samples::I32(&v, 16));
+            }
+            S24 => {
+                // The three bytes in the top of an i32, shifted back down with the sign.
+                let v: Vec<i32> = samples
+                    .map(|b| i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8)
+                    .collect();
+                analyzer.push(c_abi::Samples::I32(&v, 24));
+            }
+            S32 => {
+                let v: Vec<i32> = samples.map(|b| i32::from_le_bytes(b.try_into().unwrap())).collect();
+                analyzer.push(c_abi::Samples::I32(&v, 32));
+            }
+        }
+    }
+    analyzer.finish()
+}
+
+/// A published dB value as DR Meter prints it: `%.2f`, `-inf` for -infinity, and `0.00`
+/// for anything strictly between -0.01 and 0.01 (no `-0.00`).
+fn printed_db(db: f32) -> String {
+    let db = f64::from(db);
+    if db == f64::NEG_INFINITY {
+        "-inf".to_string()
+    } else if db.abs() < 0.01 {
+        "0.00".to_string()
+    } else {
+        format!("{db:.2}")
+    }
+}
+
+#[test]
+fn conformance_tokens_through_the_c_abi_equal_foobar2000() {
+    let cases = dr_conformance::cases();
+    let expected = dr_conformance::expected();
+    assert_eq!(cases.len(), 31, "the 31 conformance files");
+    assert_eq!(expected.len(), cases.len());
+    let mut mismatches = Vec::new();
+    let mut tokens = 0;
+    for row in &expected {
+        let case = dr_conformance::case(&row.id).unwrap_or_else(|| panic!("{}: no such case", row.id));
+        let result = measure_conformance_case(&case);
+        let summary = result.summary();
+        let channels: Vec<_> = (0..summary.channels).map(|c| result.channel(c)).collect();
+        let seconds = summary.rounded_seconds;
+        let ours = (
+            i64::from(summary.official_dr),
+            printed_db(summary.peak_db),
+            printed_db(summary.rms_db),
+            format!("{}:{:02}", seconds / 60, seconds % 60),
+            channels
+                .iter()
+                .map(|c| format!("{:.2}", f64::from(c.dr)))
+                .collect::<Vec<_>>(),
+            channels.iter().map(|c| printed_db(c.rms_db)).collect::<Vec<_>>(),
+        );
+        let theirs = (
+            i64::from(row.dr),
+            row.peak.clone(),
+            row.rms.clone(),
+            row.duration.clone(),
+            row.ch_dr.clone(),
+            row.ch_rms.clone(),
+        );
+        tokens += 4 + theirs.4.len() + theirs.5.len();
+        if ours != theirs {
+            mismatches.push(format!("{}: C ABI {ours:?}\n     foobar2000 {theirs:?}", row.id));
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    assert!(tokens > 200, "only {tokens} tokens compared");
+}
+
+/// Renders conformance files `ids` through the C ABI's log builder (album log, CRLF) and
+/// compares with a real DR Meter log byte for byte apart from line 1, the date and `Codec:`.
+fn check_real_log_through_c_abi(ids: &[&str], real: &str, channel_columns: bool) {
+    let mut builder = c_abi::LogBuilder::new();
+    builder.set_host("foobar2000 v2.0");
+    builder.set_channel_columns(channel_columns);
+    for id in ids {
+        let case = dr_conformance::case(id).expect("a conformance case");
+        let result = measure_conformance_case(&case);
+        let bits = u32::from(case.format.bits());
+        let file_name = Path::new(case.file_name).file_name().expect("a file name");
+        builder.add_track(
+            &result,
+            &c_abi::Meta {
+                path: file_name.to_str().expect("UTF-8 name"),
+                codec: if case.format.is_float() {
+                    "PCM (floating-point)"
+                } else {
+                    "PCM"
+                },
+                bits_per_sample: bits,
+                channel_mask: case.channel_mask.unwrap_or(0),
+                bitrate_kbps: f64::from(case.sample_rate) * f64::from(bits) * f64::from(case.channels) / 1000.0,
+            },
+        );
+    }
+    let log = String::from_utf8(builder.render_album("2026-07-18 15:12:45")).expect("UTF-8 log");
+    assert!(log.ends_with("\r\n"), "the log ends with CRLF");
+    for (n, line) in log.split('\n').enumerate() {
+        let is_last = n == log.matches('\n').count();
+        assert!(
+            is_last || line.ends_with('\r'),
+            "line {} ends with a bare LF: {line:?}",
+            n + 1
+        );
+        assert!(
+            !line.trim_end_matches('\r').contains('\r'),
+            "line {} has a stray CR",
+            n + 1
+        );
+    }
+    assert_eq!(
+        log.split("\r\n").next(),
+        Some(format!("foobar2000 v2.0 / MacinMeter v{}", env!("CARGO_PKG_VERSION")).as_str()),
+        "line 1 names the host set with mm_log_builder_set_host, then us"
+    );
+    assert_eq!(
+        dr_conformance::comparable_log_lines(&log),
+        dr_conformance::comparable_log_lines(real)
+    );
+}
+
+#[test]
+fn real_mono_log_through_the_c_abi() {
+    check_real_log_through_c_abi(&["201", "202", "203"], dr_conformance::REAL_LOG_MONO, false);
+}
+
+#[test]
+fn real_multichannel_log_through_the_c_abi() {
+    check_real_log_through_c_abi(&["301", "302", "303"], dr_conformance::REAL_LOG_MULTICHANNEL, true);
+}

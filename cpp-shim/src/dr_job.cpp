@@ -178,9 +178,9 @@ private:
         if (write_tags_) write_tags();
     }
 
-    // DYNAMIC RANGE = the track's Official DR, ALBUM DYNAMIC RANGE = its album section's;
-    // a track (album) without DR (silent) loses stale values; a value not known is left as
-    // it is. Failed tracks are left alone.
+    // DYNAMIC RANGE = the track's Official DR, ALBUM DYNAMIC RANGE = its section's (DR0 for
+    // silence, as DR Meter writes); a value not known is left as it is. Failed tracks are
+    // left alone.
     void write_tags() {
         struct Values {
             int32_t track, album;
@@ -205,11 +205,7 @@ private:
             const auto it = values->find(location.get_ptr());
             if (it == values->end()) return false;
             const auto put = [&info](const char* field, int32_t dr) {
-                if (dr == mm_bridge::kUnknownDr) return;
-                if (dr == mm_bridge::kNoDr)
-                    info.meta_remove_field(field);
-                else
-                    info.meta_set(field, std::to_string(dr).c_str());
+                if (dr != mm_bridge::kUnknownDr) info.meta_set(field, std::to_string(dr).c_str());
             };
             put(kTagTrack, it->second.track);
             put(kTagAlbum, it->second.album);

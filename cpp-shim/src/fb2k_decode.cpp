@@ -106,7 +106,11 @@ Fb2kSourceFactory::OpenStatus Fb2kSourceFactory::open(size_t track_index,
         return OpenStatus::ok;
     } catch (const exception_aborted&) {
         return OpenStatus::cancelled;
-    } catch (const std::exception& e) {  // pfc::exception and every exception_io_* included
+    } catch (const exception_io_unsupported_format& e) {
+        if (abort_.is_aborting()) return OpenStatus::cancelled;
+        set_error(error, e.what());
+        return OpenStatus::unsupported;
+    } catch (const std::exception& e) {  // pfc::exception and every other exception_io_*
         if (abort_.is_aborting()) return OpenStatus::cancelled;
         set_error(error, e.what());
     } catch (...) {

@@ -33,7 +33,7 @@ const char* library_version() noexcept {
 
 namespace {
 
-static_assert(MM_ABI_VERSION == 1, "mm_bridge.cpp follows ABI version 1 of macinmeter.h");
+static_assert(MM_ABI_VERSION == 2, "mm_bridge.cpp follows ABI version 2 of macinmeter.h");
 
 std::string last_error() {
     const char* e = mm_last_error();
@@ -58,6 +58,9 @@ struct TrackSlot {
     std::atomic<uint64_t> frames{0};
     std::atomic<uint32_t> sample_rate{0};
     std::atomic<bool> stopped_by_cancel{false};  // its open/read failed because of the cancel
+    // The failure kind of an open that failed here ("open", "unsupported"), else null: the
+    // library's status then says it (mm_failure_kind).
+    std::atomic<const char*> open_failure{nullptr};
 };
 
 struct Context {
@@ -118,6 +121,8 @@ int32_t on_open(void* user, size_t track_index, void** source, mm_source_format*
             return MM_CANCELLED;
         }
         if (status != SourceFactory::OpenStatus::ok || !opened) {
+            c.slots[track_index].open_failure.store(status == SourceFactory::OpenStatus::unsupported ? "unsupported"
+                                                                                                     : "open");
             write_message(error, error_capacity, why.empty() ? "could not open the track" : why.c_str());
             return MM_DECODE_ERROR;
         }
@@ -259,6 +264,9 @@ BatchOutcome run_batch(size_t count, SourceFactory& sources, const BatchHooks& h
                 if (mm_result_summary(o.result, &summary) == MM_OK) t.official_dr = summary.official_dr;
             } else {
                 t.error = o.error != nullptr ? o.error : mm_status_name(o.status);
+                const char* open_failure = context.slots[i].open_failure.load();
+                t.failure_kind = open_failure != nullptr && o.status == MM_DECODE_ERROR ? open_failure
+                                                                                         : mm_failure_kind(o.status);
             }
         }
         out.results = std::move(results);
@@ -280,11 +288,7 @@ using Builder = std::unique_ptr<mm_log_builder, BuilderDeleter>;
 
 const char* tag_or_null(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
 
-bool render(const mm_log_builder* builder, int32_t kind, const LogOptions& options, std::string& out,
-            std::string& error) {
-    // TODO(issue 12): pass options.channel_columns to mm_log_render once the C ABI has the
-    // per-channel-columns option; until then the option does not change the log.
-    (void)options.channel_columns;
+bool render(const mm_log_builder* builder, int32_t kind, std::string& out, std::string& error) {
     char* text = nullptr;
     size_t length = 0;
     // The date as the CLI takes it; a malformed one is refused by the library: then now.
@@ -305,17 +309,6 @@ bool render(const mm_log_builder* builder, int32_t kind, const LogOptions& optio
     return true;
 }
 
-// `text` with every line end CRLF (a CRLF stays as it is).
-std::string with_crlf(const std::string& text) {
-    std::string out;
-    out.reserve(text.size() + text.size() / 40);
-    for (size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r')) out += '\r';
-        out += text[i];
-    }
-    return out;
-}
-
 }  // namespace
 
 Report render_log(const BatchOutcome& outcome, const std::vector<TrackTags>& tags, const LogOptions& options) noexcept {
@@ -333,6 +326,13 @@ Report render_log(const BatchOutcome& outcome, const std::vector<TrackTags>& tag
             return report;
         }
         Builder builder(raw);
+        // The first line names the host, then us; the library writes it (and CRLF line ends).
+        if (mm_log_builder_set_host(builder.get(), options.host.empty() ? "foobar2000" : options.host.c_str()) !=
+                MM_OK ||
+            mm_log_builder_set_channel_columns(builder.get(), options.channel_columns) != MM_OK) {
+            report.error = last_error();
+            return report;
+        }
 
         std::vector<size_t> measured;  // builder track j = input track measured[j]
         for (size_t i = 0; i < count; ++i) {
@@ -358,9 +358,11 @@ Report render_log(const BatchOutcome& outcome, const std::vector<TrackTags>& tag
                 status = mm_log_builder_add_track(builder.get(), o.result, &meta);
                 measured.push_back(i);
             } else {
-                const std::string& why = outcome.tracks[i].error;
+                const TrackOutcome& failed = outcome.tracks[i];
+                const std::string& why = failed.error;
+                const char* kind = failed.failure_kind.empty() ? mm_failure_kind(o.status) : failed.failure_kind.c_str();
                 status = mm_log_builder_add_failure(builder.get(), path.c_str(),
-                                                    why.empty() ? mm_status_name(o.status) : why.c_str());
+                                                    why.empty() ? mm_status_name(o.status) : why.c_str(), kind);
             }
             if (status != MM_OK) {
                 report.error = last_error();
@@ -368,25 +370,16 @@ Report render_log(const BatchOutcome& outcome, const std::vector<TrackTags>& tag
             }
         }
 
-        // One track selected and measured: the detailed single-track log; else the album log.
-        const int32_t kind = count == 1 && measured.size() == 1 ? MM_LOG_TRACK : MM_LOG_ALBUM;
-        std::string text;
-        if (!render(builder.get(), kind, options, text, report.error)) return report;
-        // The first line names the host, then us (the library's own first line names us only).
-        const size_t first_end = text.find('\n');
-        const std::string product = options.host.empty() ? std::string("foobar2000") : options.host;
-        text.replace(0, first_end == std::string::npos ? text.size() : first_end,
-                     product + " / MacinMeter v" + library_version());
-        report.text = with_crlf(text);
+        // DR Meter 1.0.8's section layout, for one track as for many.
+        if (!render(builder.get(), MM_LOG_ALBUM, report.text, report.error)) return report;
 
         // Each measured track's album section DR, as the library groups and computes it
         // (the album log's "Official DR value"); failed tracks stay kUnknownDr.
         report.album_dr.assign(count, kUnknownDr);
         for (size_t j = 0; j < measured.size(); ++j) {
-            int32_t official = MM_DR_NONE;
-            double precise = 0.0;
-            if (mm_log_builder_album_dr(builder.get(), j, &official, &precise) == MM_OK)
-                report.album_dr[measured[j]] = official == MM_DR_NONE ? kNoDr : official;
+            int32_t official = 0;
+            float dr = 0.0f;
+            if (mm_log_builder_album_dr(builder.get(), j, &official, &dr) == MM_OK) report.album_dr[measured[j]] = official;
         }
         report.ok = true;
     } catch (const std::exception& e) {

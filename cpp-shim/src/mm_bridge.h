@@ -41,7 +41,8 @@ public:
 // track indexes. Never throws.
 class SourceFactory {
 public:
-    enum class OpenStatus { ok, failed, cancelled };
+    // failed: the file could not be opened or read; unsupported: no decoder takes it.
+    enum class OpenStatus { ok, failed, unsupported, cancelled };
     virtual ~SourceFactory() = default;
     // `source` set when ok; `error` set when failed.
     virtual OpenStatus open(size_t track_index, std::unique_ptr<TrackSource>& source, std::string& error) noexcept = 0;
@@ -71,15 +72,15 @@ struct TrackTags {
     uint32_t bitrate_kbps = 0;     // 0: unknown
 };
 
-enum : int32_t {
-    kNoDr = INT32_MIN,           // no DR: every channel silent (an album: no track with DR)
-    kUnknownDr = INT32_MIN + 1,  // not known (a failed track has no album DR)
-};
+// Every measured track and album has a DR (DR0 when silent); this marks one not known (a
+// failed track has no album DR).
+constexpr int32_t kUnknownDr = INT32_MIN;
 
 struct TrackOutcome {
     bool measured = false;
-    std::string error;  // why not, when !measured
-    int32_t official_dr = kNoDr;
+    std::string error;        // why not, when !measured
+    std::string failure_kind;  // mm_log_builder_add_failure's kind, when !measured
+    int32_t official_dr = kUnknownDr;
 };
 
 struct BatchResults;  // the library's results, kept for the log (opaque)
@@ -97,8 +98,8 @@ struct BatchOutcome {
 BatchOutcome run_batch(size_t count, SourceFactory& sources, const BatchHooks& hooks, unsigned parallel) noexcept;
 
 struct LogOptions {
-    // The host's name and version (core_version_info: "foobar2000 v2.24.1"): the log's first
-    // line is "<host> / MacinMeter v<library version>", as DR Meter's names itself.
+    // The host's name and version (core_version_info: "foobar2000 v2.24.1"): the library
+    // makes the log's first line "<host> / MacinMeter v<library version>".
     std::string host;
     // Per-channel DR and RMS columns for stereo tracks (Advanced Preferences).
     bool channel_columns = false;
@@ -108,13 +109,13 @@ struct Report {
     bool ok = false;
     std::string error;              // when !ok
     std::string text;               // the log, CRLF line ends (as DR Meter writes it)
-    std::vector<int32_t> album_dr;  // per input track: its album section's Official DR
-                                    // (mm_log_builder_album_dr), kNoDr (none) or
-                                    // kUnknownDr (failed track, or the library refused)
+    std::vector<int32_t> album_dr;  // per input track: its section's Official DR
+                                    // (mm_log_builder_album_dr), or kUnknownDr (failed
+                                    // track, or the library refused)
 };
 
-// The album log (the detailed single-track log when the batch had one track and it was
-// measured), failures listed. `tags` holds one entry per track, in input order.
+// DR Meter 1.0.8's log (sections, for any number of tracks), failures listed after their
+// section. `tags` holds one entry per track, in input order.
 // The log date is the local time, or MACINMETER_LOG_DATE ("YYYY-MM-DD HH:MM:SS") when that
 // is set, as for the CLI (reproducible logs).
 Report render_log(const BatchOutcome& outcome, const std::vector<TrackTags>& tags, const LogOptions& options) noexcept;

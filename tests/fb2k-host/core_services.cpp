@@ -532,7 +532,9 @@ void read_info(const std::string& native, uint32_t subsong, file_info& info, t_f
     info.info_set_int("samplerate", f.sample_rate);
     info.info_set_int("channels", f.channels);
     info.info_set_int("bitspersample", f.bits);
-    info.info_set("codec", "PCM");
+    // foobar2000's WAV input names float data apart (the real DR Meter logs of the float
+    // conformance files show it, localised: "PCM (浮点)").
+    info.info_set("codec", f.is_float ? "PCM (floating-point)" : "PCM");
     info.info_set("encoding", "lossless");
     // PCM's bitrate: rate * bits * channels, in kbps (what foobar2000 shows for WAV).
     info.info_set_bitrate((static_cast<t_int64>(f.sample_rate) * f.bits * f.channels + 500) / 1000);

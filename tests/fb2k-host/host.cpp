@@ -20,7 +20,8 @@
 //   returned, to each track's current info; what the filter leaves is recorded as "written".
 // - The only input reads WAV files (PCM 8-32 bit, float 32/64, WAVE_FORMAT_EXTENSIBLE),
 //   with the RIFF INFO tags IART, INAM, IPRD, IPRT/ITRK as artist, title, album, tracknumber,
-//   codec "PCM", bitrate rate * bits * channels / 1000. FLAC is not read: the component's
+//   codec "PCM" (integer) or "PCM (floating-point)" (float: what foobar2000's WAV input
+//   reports, as the real DR Meter logs show), bitrate rate * bits * channels / 1000. FLAC is not read: the component's
 //   FLAC path is foobar2000's own decoder, which this host cannot have; the WAV files give
 //   the component the same audio_chunk stream shape. Subsong ranges (what a cue sheet
 //   defines), a format change from a given frame on (what a chained stream does) and the
@@ -590,14 +591,25 @@ int main(int argc, char** argv) {
             std::string lf;
             from_crlf(log_of(run), lf);
             const std::string cli_log = run_cli(cli, "--channel-columns " + cli_files(stereo));
-            if (cli_log.empty()) {
-                // TODO(issue 12): the CLI and the C ABI have no channel-columns option yet.
-                std::cout << "SKIP: the CLI has no --channel-columns yet; the option's effect is not compared\n";
-            } else {
-                check_eq(drop_first_line(lf), drop_first_line(cli_log),
-                         "with the option on, the log equals the CLI's --channel-columns log");
-            }
+            check(!cli_log.empty(), "the CLI's --channel-columns log");
+            check_eq(drop_first_line(lf), drop_first_line(cli_log),
+                     "with the option on, the log equals the CLI's --channel-columns log");
+            std::string off;
+            from_crlf(log_of(run_command(menu, menu.measure, handles_of(stereo))), off);
+            check(lf != off && drop_first_line(off) == drop_first_line(run_cli(cli, cli_files(stereo))),
+                  "switched off again, the log is the CLI's without channel columns");
         }
+    }
+
+    // ---- 8. one track: DR Meter's section layout too ----
+    {
+        std::cout << "\n== One track\n";
+        const Run run = run_command(menu, menu.measure, handles_of({wav_paths[0]}));
+        std::string lf;
+        check(from_crlf(log_of(run), lf), "every line of the one-track log ends with CRLF");
+        check(lf.find("Official DR value:") != std::string::npos, "the one-track log is a section (Official DR value)");
+        check_eq(drop_first_line(lf), drop_first_line(run_cli(cli, cli_files({wav_paths[0]}))),
+                 "the one-track log equals the CLI's after line 1");
     }
 
     client->services_init(false);
