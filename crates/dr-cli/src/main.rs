@@ -214,8 +214,8 @@ fn run(cli: &Cli, flame: &mut flame::Flame) -> u8 {
     let outcomes = outcomes.into_inner().unwrap_or_default();
     let mut run_stats = stats::RunStats {
         threads: pool.current_num_threads(),
-        peak_packets_in_flight: progress.peak_packets_in_flight(),
-        peak_decoded_bytes: progress.peak_decoded_bytes(),
+        peak_bytes_in_flight: progress.peak_bytes_in_flight(),
+        memory_budget_bytes: progress.memory_budget_bytes(),
         ..Default::default()
     };
     for (outcome, size) in outcomes.iter().zip(&file_sizes) {
