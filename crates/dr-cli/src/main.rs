@@ -1,6 +1,7 @@
 //! `macinmeter`: measures the Dynamic Range of audio files and folders and prints
 //! foobar2000 DR Meter logs (or JSON).
 
+mod arenas;
 mod args;
 mod atomic;
 mod flame;
@@ -32,6 +33,8 @@ const EXIT_SOME_FAILED: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
+    // Before any thread starts: threads then share malloc's arenas (see arenas.rs).
+    arenas::bound_malloc_arenas();
     // With the flame-prof feature and DR_FLAME=1, sampling starts here (scope app) or
     // around the measuring loop (scope processing).
     let mut flame = flame::Flame::from_env();
