@@ -7,8 +7,9 @@
 # machine's load hits every variant alike), runs
 #   BINARY --parallel-threads T -q CORPUS > /dev/null
 # under GNU time and prints, per binary and thread count, the median (and range) of the
-# wall time and of the peak resident set size, then the ratio of each binary's medians to
-# the first one's. BINARY defaults to target/release/macinmeter (built if missing). To
+# wall time and of the peak resident set size, and the median CPU time (user + system: on
+# a busy machine a steadier measure of the work than the wall time), then the ratio of
+# each binary's medians to the first one's. BINARY defaults to target/release/macinmeter (built if missing). To
 # compare two builds, copy each release binary aside and name both.
 #
 # Environment:
@@ -43,7 +44,7 @@ for bin in "$@"; do [ -x "$bin" ] || { echo "not an executable: $bin" >&2; exit 
 
 OUT=${OUT:-$(mktemp -d)}
 mkdir -p "$OUT"
-RAW="$OUT/runs.tsv"   # binary index, threads, round, wall s, peak RSS kB
+RAW="$OUT/runs.tsv"   # binary index, threads, round, wall s, peak RSS kB, CPU s
 : >"$RAW"
 
 # One run; appends a line to $RAW unless it is a warm-up (round < 1).
@@ -53,11 +54,12 @@ run() {   # binary_index binary threads round
     env $ENVS /usr/bin/time -v "$2" --parallel-threads "$3" $MM_ARGS -q "$CORPUS" >/dev/null 2>"$log" ||
         { echo "run failed: $2 --parallel-threads $3 (see $log)" >&2; exit 1; }
     [ "$4" -ge 1 ] || return 0
-    local wall rss
+    local wall rss cpu
     # "Elapsed (wall clock) time (h:mm:ss or m:ss): 0:07.16"
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$log")
     rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
-    printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$3" "$4" "$wall" "$rss" >>"$RAW"
+    cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$log")
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$3" "$4" "$wall" "$rss" "$cpu" >>"$RAW"
 }
 
 for round in $(seq $((1 - WARMUP)) "$RUNS"); do
@@ -82,22 +84,24 @@ for bin in "$@"; do
     index=$((index + 1))
     echo
     echo "[$index] $bin"
-    printf '| threads | wall s (median) | wall range | peak RSS MB (median) | RSS range MB |%s\n' \
-        "$([ "$index" -gt 1 ] && echo ' wall vs [1] | RSS vs [1] |')"
-    printf '| ---: | ---: | ---: | ---: | ---: |%s\n' "$([ "$index" -gt 1 ] && echo ' ---: | ---: |')"
+    printf '| threads | wall s (median) | wall range | CPU s (median) | peak RSS MiB (median) | RSS range MiB |%s\n' \
+        "$([ "$index" -gt 1 ] && echo ' wall vs [1] | CPU vs [1] | RSS vs [1] |')"
+    printf '| ---: | ---: | ---: | ---: | ---: | ---: |%s\n' "$([ "$index" -gt 1 ] && echo ' ---: | ---: | ---: |')"
     for threads in $THREADS; do
         wall=$(field "$index" "$threads" 4 | median)
         rss=$(field "$index" "$threads" 5 | median)
+        cpu=$(field "$index" "$threads" 6 | median)
         wall_range=$(field "$index" "$threads" 4 | range)
         rss_range=$(field "$index" "$threads" 5 | awk '{printf "%.1f\n", $1 / 1024}' | range)
-        line=$(awk -v w="$wall" -v r="$rss" 'BEGIN {printf "%.2f | %s | %.1f", w, "WR", r / 1024}')
+        line=$(awk -v w="$wall" -v r="$rss" -v c="$cpu" 'BEGIN {printf "%.2f | %s | %.2f | %.1f", w, "WR", c, r / 1024}')
         line=${line/WR/$wall_range}
         ratios=""
         if [ "$index" -gt 1 ]; then
             base_wall=$(field 1 "$threads" 4 | median)
             base_rss=$(field 1 "$threads" 5 | median)
-            ratios=$(awk -v w="$wall" -v bw="$base_wall" -v r="$rss" -v br="$base_rss" \
-                'BEGIN {printf " %.3fx | %.2fx |", w / bw, r / br}')
+            base_cpu=$(field 1 "$threads" 6 | median)
+            ratios=$(awk -v w="$wall" -v bw="$base_wall" -v r="$rss" -v br="$base_rss" -v c="$cpu" -v bc="$base_cpu" \
+                'BEGIN {printf " %.3fx | %.3fx | %.2fx |", w / bw, c / bc, r / br}')
         fi
         echo "| $threads | $line | $rss_range |$ratios"
     done
