@@ -1,5 +1,6 @@
 //! Parallel analysis of many tracks decoded by the caller's callbacks, on one thread pool
-//! per batch, in bounded memory (one fixed-size read buffer per track in flight).
+//! per batch, in bounded memory: one read buffer per track in flight, all of them together
+//! within `BATCH_MEMORY_BUDGET_BYTES` whatever the thread count.
 
 use std::ffi::{c_char, c_void, CString};
 use std::fmt;
@@ -146,8 +147,10 @@ pub struct mm_batch_options {
     /// cores available (at most 1024; never more than the track count).
     pub threads: u32,
     /// Capacity, in frames, of each track's read buffer (the `capacity_frames` that
-    /// `read` gets); 0 = 8192. At most 65536. Memory in flight is about
-    /// threads * buffer_frames * channels * sample size.
+    /// `read` gets); 0 = 8192. At most 65536. The read buffers of all tracks in flight
+    /// together hold at most 8 MiB: with many threads or wide frames a track's buffer is
+    /// cut to its share (8 MiB / threads, at least one frame), and `read` gets fewer
+    /// frames at a time. The results do not depend on it.
     pub buffer_frames: u32,
     /// May be NULL.
     pub progress: mm_progress_fn,
@@ -176,6 +179,11 @@ pub struct mm_track_outcome {
     pub error: *mut c_char,
 }
 
+/// The bytes the read buffers of a batch's tracks in flight hold together, at most (each
+/// track's buffer is cut to its share, this over the batch's threads). 8 MiB, as the CLI's
+/// budget for the data in flight (dr-decode's `DEFAULT_MEMORY_BUDGET_BYTES`): 8192-frame
+/// buffers of stereo `double` (128 KiB) fit 64 threads.
+const BATCH_MEMORY_BUDGET_BYTES: usize = 8 << 20;
 const DEFAULT_BUFFER_FRAMES: u32 = 8192;
 const MAX_BUFFER_FRAMES: u32 = 65536;
 const MAX_THREADS: u32 = 1024;
@@ -235,6 +243,8 @@ impl mm_source_format {
 struct Shared<'a> {
     decoder: mm_decoder,
     buffer_frames: usize,
+    /// Each track's share of `BATCH_MEMORY_BUDGET_BYTES`.
+    buffer_bytes_per_track: usize,
     cancelled: AtomicBool,
     external: Option<&'a mm_cancel_token>,
     frames: AtomicU64,
@@ -343,7 +353,9 @@ fn run_track(shared: &Shared, index: usize) -> Outcome<TrackResult> {
     let mut analyzer = analyzer_for(&format, shared.channel_weighting)?;
     let channels = format.channels as usize;
     let sample_bytes = format.sample_bytes().unwrap_or(8);
-    let capacity = shared.buffer_frames;
+    let capacity = shared
+        .buffer_frames
+        .min((shared.buffer_bytes_per_track / (channels * sample_bytes)).max(1));
     // ≤ 65536 frames * 32 channels * 8 bytes: no overflow. u64 words keep every sample type aligned.
     let words = (capacity * channels * sample_bytes).div_ceil(8);
     let mut buffer: Vec<u64> = Vec::new();
@@ -549,6 +561,7 @@ pub unsafe extern "C" fn mm_batch_analyze(
         let shared = Shared {
             decoder,
             buffer_frames,
+            buffer_bytes_per_track: BATCH_MEMORY_BUDGET_BYTES / threads,
             cancelled: AtomicBool::new(false),
             external,
             frames: AtomicU64::new(0),
@@ -722,4 +735,136 @@ pub unsafe extern "C" fn mm_cancel_token_free(token: *mut mm_cancel_token) {
             drop(unsafe { Box::from_raw(token) });
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    const TRACKS: usize = 12;
+    const CHANNELS: u32 = 8;
+    const FRAMES: u64 = 100_000;
+    /// Bytes of one frame of the test's audio: CHANNELS doubles.
+    const FRAME_BYTES: usize = CHANNELS as usize * 8;
+
+    /// The test's own count of read-buffer bytes in use, from the capacity each `read`
+    /// is given (one batch at a time: the test runs its batches one after the other).
+    static BUFFER_BYTES_IN_USE: AtomicUsize = AtomicUsize::new(0);
+    static PEAK_BUFFER_BYTES: AtomicUsize = AtomicUsize::new(0);
+
+    struct Source {
+        track: u64,
+        frame: u64,
+        buffer_bytes: usize,
+    }
+
+    unsafe extern "C" fn open(
+        _user: *mut c_void,
+        track_index: usize,
+        source: *mut *mut c_void,
+        format: *mut mm_source_format,
+        _error: *mut c_char,
+        _error_capacity: usize,
+    ) -> i32 {
+        let state = Box::new(Source {
+            track: track_index as u64,
+            frame: 0,
+            buffer_bytes: 0,
+        });
+        // SAFETY: valid out-pointers from the library (callback contract).
+        unsafe {
+            *source = Box::into_raw(state).cast();
+            *format = mm_source_format {
+                sample_rate: 48_000,
+                channels: CHANNELS,
+                sample_type: MM_SAMPLE_F64 as i32,
+                bits_per_sample: 0,
+                excluded_channel: -1,
+            };
+        }
+        0
+    }
+
+    unsafe extern "C" fn read(
+        source: *mut c_void,
+        buffer: *mut c_void,
+        capacity_frames: usize,
+        _format: *mut mm_source_format,
+        _error: *mut c_char,
+        _error_capacity: usize,
+    ) -> i64 {
+        // SAFETY: `source` came from `open` above and is used by one thread at a time.
+        let state = unsafe { &mut *source.cast::<Source>() };
+        let bytes = capacity_frames * FRAME_BYTES;
+        if bytes != state.buffer_bytes {
+            let now = BUFFER_BYTES_IN_USE.fetch_add(bytes, Ordering::SeqCst) + bytes;
+            BUFFER_BYTES_IN_USE.fetch_sub(state.buffer_bytes, Ordering::SeqCst);
+            PEAK_BUFFER_BYTES.fetch_max(now - state.buffer_bytes, Ordering::SeqCst);
+            state.buffer_bytes = bytes;
+        }
+        let frames = (capacity_frames as u64).min(FRAMES - state.frame);
+        let samples = frames as usize * CHANNELS as usize;
+        // SAFETY: the library's buffer holds `capacity_frames` frames of doubles.
+        let out = unsafe { std::slice::from_raw_parts_mut(buffer.cast::<f64>(), samples) };
+        for (i, sample) in out.iter_mut().enumerate() {
+            let n = state.frame * u64::from(CHANNELS) + i as u64;
+            *sample = ((n * 7919 + state.track * 104_729) % 2001) as f64 / 1000.0 - 1.0;
+        }
+        state.frame += frames;
+        frames as i64
+    }
+
+    unsafe extern "C" fn close(source: *mut c_void) {
+        // SAFETY: made by Box::into_raw in `open`, closed once (callback contract).
+        let state = unsafe { Box::from_raw(source.cast::<Source>()) };
+        BUFFER_BYTES_IN_USE.fetch_sub(state.buffer_bytes, Ordering::SeqCst);
+    }
+
+    /// Each track's result, analysed `threads` at a time with 65536-frame buffers.
+    fn analyse(threads: u32) -> Vec<TrackResult> {
+        let decoder = mm_decoder {
+            user: std::ptr::null_mut(),
+            open: Some(open),
+            read: Some(read),
+            close: Some(close),
+        };
+        let options = mm_batch_options {
+            threads,
+            buffer_frames: MAX_BUFFER_FRAMES,
+            ..DEFAULT_OPTIONS
+        };
+        let mut outcomes: Vec<mm_track_outcome> = Vec::with_capacity(TRACKS);
+        // SAFETY: valid decoder and options; `outcomes` has room for TRACKS entries.
+        let status = unsafe { mm_batch_analyze(&decoder, TRACKS, &options, outcomes.as_mut_ptr()) };
+        assert_eq!(status, MM_OK);
+        // SAFETY: mm_batch_analyze wrote every entry.
+        unsafe { outcomes.set_len(TRACKS) };
+        let results = outcomes
+            .iter()
+            .map(|outcome| {
+                assert_eq!(outcome.status, MM_OK);
+                // SAFETY: a result the library made for an MM_OK outcome.
+                unsafe { &*outcome.result }.track.clone()
+            })
+            .collect();
+        // SAFETY: entries written by mm_batch_analyze.
+        unsafe { mm_track_outcomes_free(outcomes.as_mut_ptr(), TRACKS) };
+        results
+    }
+
+    /// 12 tracks at once of 8-channel doubles with the largest buffers asked for would hold
+    /// 12 x 65536 x 64 bytes = 48 MiB; the batch keeps them within its 8 MiB, and the
+    /// results are those of one track at a time with whole 65536-frame buffers (4 MiB).
+    #[test]
+    fn read_buffers_stay_within_the_budget_whatever_the_threads() {
+        let one_at_a_time = analyse(1);
+        assert_eq!(PEAK_BUFFER_BYTES.load(Ordering::SeqCst), 65536 * FRAME_BYTES);
+        PEAK_BUFFER_BYTES.store(0, Ordering::SeqCst);
+        let twelve_at_once = analyse(TRACKS as u32);
+        let peak = PEAK_BUFFER_BYTES.load(Ordering::SeqCst);
+        assert!(peak > 0 && peak <= 8 << 20, "{peak} bytes of read buffers");
+        assert_eq!(twelve_at_once, one_at_a_time);
+        assert_eq!(BUFFER_BYTES_IN_USE.load(Ordering::SeqCst), 0);
+    }
 }

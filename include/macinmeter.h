@@ -344,8 +344,10 @@ typedef struct mm_batch_options {
     uint32_t threads;
     /**
      * Capacity, in frames, of each track's read buffer (the `capacity_frames` that
-     * `read` gets); 0 = 8192. At most 65536. Memory in flight is about
-     * threads * buffer_frames * channels * sample size.
+     * `read` gets); 0 = 8192. At most 65536. The read buffers of all tracks in flight
+     * together hold at most 8 MiB: with many threads or wide frames a track's buffer is
+     * cut to its share (8 MiB / threads, at least one frame), and `read` gets fewer
+     * frames at a time. The results do not depend on it.
      */
     uint32_t buffer_frames;
     /**

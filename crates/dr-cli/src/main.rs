@@ -1,6 +1,7 @@
 //! `macinmeter`: measures the Dynamic Range of audio files and folders and prints
 //! foobar2000 DR Meter logs (or JSON).
 
+mod arenas;
 mod args;
 mod atomic;
 mod flame;
@@ -33,6 +34,8 @@ const EXIT_SOME_FAILED: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
+    // Before any thread starts: threads then share malloc's arenas (see arenas.rs).
+    arenas::bound_malloc_arenas();
     // With the flame-prof feature and DR_FLAME=1, sampling starts here (scope app) or
     // around the measuring loop (scope processing).
     let mut flame = flame::Flame::from_env();
@@ -224,8 +227,8 @@ fn run(cli: &Cli, flame: &mut flame::Flame) -> u8 {
     let outcomes = outcomes.into_inner().unwrap_or_default();
     let mut run_stats = stats::RunStats {
         threads: pool.current_num_threads(),
-        peak_packets_in_flight: progress.peak_packets_in_flight(),
-        peak_decoded_bytes: progress.peak_decoded_bytes(),
+        peak_bytes_in_flight: progress.peak_bytes_in_flight(),
+        memory_budget_bytes: progress.memory_budget_bytes(),
         ..Default::default()
     };
     for (outcome, size) in outcomes.iter().zip(&file_sizes) {

@@ -1,7 +1,7 @@
 //! `--stats`: what a run cost, on standard error at the end: files, hours of audio, bytes
-//! read, wall time, MB/s, CPU time and utilisation, the pool's threads, and the memory
-//! gauges dr-decode keeps (packets in flight, decoded audio held), plus peak RSS where the
-//! system tells it without unsafe code (Linux: /proc/self/status).
+//! read, wall time, MB/s, CPU time and utilisation, the pool's threads, and the peak bytes
+//! of audio data in flight against the run's budget (dr-decode's gauge), plus peak RSS
+//! where the system tells it without unsafe code (Linux: /proc/self/status).
 
 use std::time::{Duration, Instant};
 
@@ -41,8 +41,10 @@ pub struct RunStats {
     pub cpu: Option<Duration>,
     /// Threads in the pool.
     pub threads: usize,
-    pub peak_packets_in_flight: u64,
-    pub peak_decoded_bytes: u64,
+    /// The most bytes of audio data (compressed and decoded) in flight at once.
+    pub peak_bytes_in_flight: u64,
+    /// The run's budget for them.
+    pub memory_budget_bytes: u64,
     /// Peak resident set size of the process, where known.
     pub peak_rss_bytes: Option<u64>,
 }
@@ -79,9 +81,9 @@ impl RunStats {
             None => format!("stats: CPU time n/a; {} threads in the pool", self.threads),
         });
         lines.push(format!(
-            "stats: peak {} packets in flight, peak {} of decoded audio held at once, peak RSS {}",
-            self.peak_packets_in_flight,
-            megabytes(self.peak_decoded_bytes),
+            "stats: peak {} of audio data in flight (budget {}), peak RSS {}",
+            megabytes(self.peak_bytes_in_flight),
+            megabytes(self.memory_budget_bytes),
             self.peak_rss_bytes.map_or_else(|| "n/a".to_string(), megabytes),
         ));
         lines
@@ -127,8 +129,8 @@ mod tests {
             wall: Duration::from_secs(10),
             cpu: Some(Duration::from_secs(19)),
             threads: 2,
-            peak_packets_in_flight: 260,
-            peak_decoded_bytes: 196_608,
+            peak_bytes_in_flight: 7_340_032,
+            memory_budget_bytes: 8_388_608,
             peak_rss_bytes: Some(30_000_000),
         };
         let lines = stats.lines();
@@ -142,7 +144,7 @@ mod tests {
         );
         assert_eq!(
             lines[2],
-            "stats: peak 260 packets in flight, peak 0.20 MB of decoded audio held at once, peak RSS 30.00 MB"
+            "stats: peak 7.34 MB of audio data in flight (budget 8.39 MB), peak RSS 30.00 MB"
         );
         let unknown = RunStats {
             cpu: None,

@@ -262,13 +262,26 @@ fn stats_go_to_stderr_after_the_log() {
     );
     assert!(lines[0].contains(" MB/s, "), "{}", lines[0]);
     assert!(lines[1].contains("threads in the pool"), "{}", lines[1]);
-    assert!(lines[2].contains(" packets in flight, peak "), "{}", lines[2]);
-    assert!(
-        lines[2].contains(" of decoded audio held at once, peak RSS "),
-        "{}",
-        lines[2]
-    );
+    let (peak, budget) = bytes_in_flight(lines[2]);
+    assert!(peak > 0.0 && peak <= budget, "{}", lines[2]);
+    // The default budget, 8 MiB.
+    assert_eq!(budget, 8.39, "{}", lines[2]);
+    assert!(lines[2].contains("), peak RSS "), "{}", lines[2]);
     let serial = text(&macinmeter(&["--stats", "--serial", "-q", "album-flac"], &fixtures()).stderr);
     assert!(serial.contains(" 1 threads in the pool"), "{serial}");
-    assert!(serial.contains("stats: peak 1 packets in flight"), "{serial}");
+    let serial_line = serial.lines().find(|l| l.contains("in flight")).expect("memory line");
+    let (serial_peak, _) = bytes_in_flight(serial_line);
+    assert!(serial_peak > 0.0 && serial_peak <= peak, "{serial_line}");
+}
+
+/// The MB figures of "stats: peak X MB of audio data in flight (budget Y MB), ...".
+fn bytes_in_flight(line: &str) -> (f64, f64) {
+    let number_after = |marker: &str| -> f64 {
+        let rest = &line[line.find(marker).unwrap_or_else(|| panic!("{marker:?} in {line}")) + marker.len()..];
+        let number = rest.split(' ').next().unwrap_or_default();
+        number
+            .parse()
+            .unwrap_or_else(|_| panic!("a number after {marker:?} in {line}"))
+    };
+    (number_after("stats: peak "), number_after("(budget "))
 }

@@ -29,6 +29,7 @@
 
 #![forbid(unsafe_code)]
 
+mod budget;
 mod error;
 mod flac_frames;
 mod measure;
@@ -50,6 +51,9 @@ mod track;
 
 pub use error::{format_duration, format_position, Cut, DecodeError, DecodeWarning, ErrorKind};
 pub use measure::{measure_bytes, measure_file, measure_files};
-pub use options::{build_thread_pool, Control, DecodeOptions, Progress, DEFAULT_BATCH_PACKETS, DEFAULT_STACK_BYTES};
+pub use options::{
+    build_thread_pool, Control, DecodeOptions, Progress, DEFAULT_BATCH_PACKETS, DEFAULT_MEMORY_BUDGET_BYTES,
+    DEFAULT_STACK_BYTES,
+};
 pub use sniff::Container;
 pub use track::{Codec, MeasuredTrack, Tags, TrackInfo};

@@ -6,9 +6,10 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use crate::budget::{FileNeeds, MemoryBudget};
 use crate::error::{Cut, DecodeError, DecodeWarning};
 use crate::open::{open, Input, OpenedTrack};
-use crate::options::{BatchBudget, Control, DecodeOptions};
+use crate::options::{Control, DecodeOptions};
 use crate::parallel::{decode_parallel, panic_message};
 use crate::sequential::{decode_sequential, Decoded};
 use crate::sniff::Container;
@@ -27,7 +28,9 @@ pub fn measure_file(
     if let Some(progress) = control.progress {
         progress.add_files_total(1);
     }
-    pool.install(|| measure_in_pool(Input::Path(path), options, control))
+    within_budget(options, control, |control| {
+        pool.install(|| measure_in_pool(Input::Path(path), options, control))
+    })
 }
 
 /// Measures audio held in memory (a fuzzing and embedding entry point). `extension` is an
@@ -42,7 +45,23 @@ pub fn measure_bytes(
     if let Some(progress) = control.progress {
         progress.add_files_total(1);
     }
-    pool.install(|| measure_in_pool(Input::Memory { bytes, extension }, options, control))
+    within_budget(options, control, |control| {
+        pool.install(|| measure_in_pool(Input::Memory { bytes, extension }, options, control))
+    })
+}
+
+/// Runs `run` with one byte budget for the data in flight (`options.memory_budget_bytes`),
+/// and notes what it saw in the progress.
+fn within_budget<T>(options: &DecodeOptions, control: Control<'_>, run: impl FnOnce(Control<'_>) -> T) -> T {
+    let budget = MemoryBudget::new(options.effective_memory_budget());
+    let result = run(Control {
+        memory_budget: Some(&budget),
+        ..control
+    });
+    if let Some(progress) = control.progress {
+        progress.note_memory(&budget);
+    }
+    result
 }
 
 /// Measures many files on `pool`, at most `options.parallel_files` at once, and hands each
@@ -62,49 +81,50 @@ pub fn measure_files<P, F>(
     if let Some(progress) = control.progress {
         progress.add_files_total(paths.len() as u64);
     }
-    pool.install(|| {
-        let max_files = options.effective_parallel_files().min(paths.len()).max(1);
-        // One file's allowance of decode batches for all files in flight together: each
-        // file's first batch needs no place (see BatchBudget), so that many less.
-        let budget = BatchBudget::new(options.effective_batches_in_flight().saturating_sub(max_files));
-        let control = Control {
-            batch_budget: Some(&budget),
-            ..control
-        };
-        let files_in_flight = AtomicUsize::new(0);
-        // Finished file tasks knock on this channel so an idle driver wakes at once.
-        let (finished_sender, finished) = mpsc::channel::<()>();
-        rayon::in_place_scope(|scope| {
-            for (index, path) in paths.iter().enumerate() {
-                let path = path.as_ref();
-                if control.is_cancelled() {
-                    on_result(
-                        index,
-                        Err(DecodeError::Cancelled {
-                            path: path.to_path_buf(),
-                        }),
-                    );
-                    if let Some(progress) = control.progress {
-                        progress.settle_file(0, 0);
-                    }
-                    continue;
+    within_budget(options, control, |control| {
+        pool.install(|| measure_all(paths, options, control, &on_result))
+    });
+}
+
+fn measure_all<P, F>(paths: &[P], options: &DecodeOptions, control: Control<'_>, on_result: &F)
+where
+    P: AsRef<Path> + Sync,
+    F: Fn(usize, Result<MeasuredTrack, DecodeError>) + Sync,
+{
+    let max_files = options.effective_parallel_files().min(paths.len()).max(1);
+    let files_in_flight = AtomicUsize::new(0);
+    // Finished file tasks knock on this channel so an idle driver wakes at once.
+    let (finished_sender, finished) = mpsc::channel::<()>();
+    rayon::in_place_scope(|scope| {
+        for (index, path) in paths.iter().enumerate() {
+            let path = path.as_ref();
+            if control.is_cancelled() {
+                on_result(
+                    index,
+                    Err(DecodeError::Cancelled {
+                        path: path.to_path_buf(),
+                    }),
+                );
+                if let Some(progress) = control.progress {
+                    progress.settle_file(0, 0);
                 }
-                // Same waiting discipline as a file's batches: run pool work, never block.
-                while files_in_flight.load(Ordering::Acquire) >= max_files {
-                    if rayon::yield_now() != Some(rayon::Yield::Executed) {
-                        let _ = finished.recv_timeout(Duration::from_millis(1));
-                    }
-                }
-                files_in_flight.fetch_add(1, Ordering::AcqRel);
-                let (files_in_flight, on_result, sender) = (&files_in_flight, &on_result, finished_sender.clone());
-                scope.spawn(move |_| {
-                    let result = measure_in_pool(Input::Path(path), options, control);
-                    on_result(index, result);
-                    files_in_flight.fetch_sub(1, Ordering::AcqRel);
-                    let _ = sender.send(());
-                });
+                continue;
             }
-        });
+            // Same waiting discipline as a file's batches: run pool work, never block.
+            while files_in_flight.load(Ordering::Acquire) >= max_files {
+                if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                    let _ = finished.recv_timeout(Duration::from_millis(1));
+                }
+            }
+            files_in_flight.fetch_add(1, Ordering::AcqRel);
+            let (files_in_flight, sender) = (&files_in_flight, finished_sender.clone());
+            scope.spawn(move |_| {
+                let result = measure_in_pool(Input::Path(path), options, control);
+                on_result(index, result);
+                files_in_flight.fetch_sub(1, Ordering::AcqRel);
+                let _ = sender.send(());
+            });
+        }
     });
 }
 
@@ -170,10 +190,18 @@ fn measure_track(
         && opened.info.codec.packets_are_independent()
         && opened.integer_samples
         && opened.timestamps_are_frames;
+    // The file's floor in the run's budget: one decoder and one packet, so that it can
+    // always go on alone once started (see budget.rs).
+    let budget = control
+        .memory_budget
+        .ok_or_else(|| context.internal("measured outside a memory budget"))?;
+    let floor = budget
+        .take_when_room(FileNeeds::of(&opened).floor(), &control)
+        .ok_or_else(|| context.cancelled())?;
     let decoded = if parallel {
-        decode_parallel(&mut opened, &context, analyzer_options, options, control)
+        decode_parallel(&mut opened, &context, analyzer_options, options, control, budget, floor)
     } else {
-        decode_sequential(&mut opened, &context, analyzer_options, control)
+        decode_sequential(&mut opened, &context, analyzer_options, control, floor)
     }
     .map_err(|error| explain_flac_stop(input, &opened, error))?;
     // Audio the reader skipped over silently (damaged Ogg pages, MPEG data between frames,

@@ -2,8 +2,18 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use crate::budget::MemoryBudget;
+
 /// Packets handed to one pool job when a codec decodes packets independently.
 pub const DEFAULT_BATCH_PACKETS: usize = 64;
+
+/// The bytes of audio data a run holds at once, at most: compressed packets read and not
+/// yet decoded (read-ahead included) plus the decoders' output buffers and their integer
+/// copies, over all files and threads together (see `budget.rs`). 8 MiB is what 2 threads
+/// used before the budget (4 batches of 64 packets of 24-bit/96 kHz FLAC, ~27 KB each), so
+/// 2 threads run as before, and more threads share it in smaller batches instead of
+/// multiplying it.
+pub const DEFAULT_MEMORY_BUDGET_BYTES: usize = 8 << 20;
 
 /// Stack size of the pool's threads. The decoders keep their buffers on the heap; 2 MiB
 /// leaves room for a file task nested under another one's wait (see `parallel.rs`).
@@ -15,10 +25,12 @@ pub struct DecodeOptions {
     /// Packets per pool job for codecs whose packets decode independently (FLAC, ALAC,
     /// integer PCM). 0 is taken as 1.
     pub batch_packets: usize,
-    /// Batches of one file being read or decoding at once; 0 = twice the pool's thread
-    /// count. Bounds the packets held to `max_batches_in_flight * batch_packets`, for one
-    /// file and, through one shared budget, for all the files of `measure_files` together.
+    /// Batches of one file being read or decoding at once, at most; 0 = twice the pool's
+    /// thread count. The bytes they hold are bounded by `memory_budget_bytes` anyway.
     pub max_batches_in_flight: usize,
+    /// The run's byte budget for audio data in flight; 0 = [`DEFAULT_MEMORY_BUDGET_BYTES`].
+    /// A run is one call of `measure_file`, `measure_bytes` or `measure_files`.
+    pub memory_budget_bytes: usize,
     /// Decode independent packets on several pool threads. `false` decodes every file
     /// sequentially (the reference the parallel path must match bit for bit).
     pub parallel_packets: bool,
@@ -35,6 +47,7 @@ impl Default for DecodeOptions {
         DecodeOptions {
             batch_packets: DEFAULT_BATCH_PACKETS,
             max_batches_in_flight: 0,
+            memory_budget_bytes: DEFAULT_MEMORY_BUDGET_BYTES,
             parallel_packets: true,
             exclude_lfe: false,
             channel_weighting: dr_core::ChannelWeighting::Equal,
@@ -56,6 +69,13 @@ impl DecodeOptions {
         }
     }
 
+    pub(crate) fn effective_memory_budget(&self) -> usize {
+        match self.memory_budget_bytes {
+            0 => DEFAULT_MEMORY_BUDGET_BYTES,
+            bytes => bytes,
+        }
+    }
+
     pub(crate) fn effective_parallel_files(&self) -> usize {
         if self.parallel_files > 0 {
             self.parallel_files
@@ -68,55 +88,17 @@ impl DecodeOptions {
 /// Progress of a measurement, shared with a caller that polls it (wrap it in an `Arc` to
 /// poll from another thread). Counts are frames per channel; a batch adds up all its files.
 ///
-/// It also keeps two memory gauges for `macinmeter --stats`, over all files at once:
-/// compressed packets read and not yet decoded, and bytes of decoded audio held by the
-/// decoders at work. They are relaxed atomics updated once per batch of packets (once per
-/// file on the sequential path), never per packet or sample.
+/// It also keeps, for `macinmeter --stats`, the most bytes of audio data held at once
+/// (compressed and decoded, see [`DEFAULT_MEMORY_BUDGET_BYTES`]) and the budget they had,
+/// noted when each run ends.
 #[derive(Debug, Default)]
 pub struct Progress {
     frames_done: AtomicU64,
     frames_expected: AtomicU64,
     files_done: AtomicU64,
     files_total: AtomicU64,
-    packets_in_flight: Gauge,
-    decoded_bytes: Gauge,
-}
-
-/// A level that goes up and down, and the highest it has been.
-#[derive(Debug, Default)]
-struct Gauge {
-    now: AtomicU64,
-    peak: AtomicU64,
-}
-
-impl Gauge {
-    fn hold(&self, amount: u64) -> Held<'_> {
-        let now = self.now.fetch_add(amount, Ordering::Relaxed) + amount;
-        self.peak.fetch_max(now, Ordering::Relaxed);
-        Held {
-            gauge: Some(self),
-            amount,
-        }
-    }
-
-    fn peak(&self) -> u64 {
-        self.peak.load(Ordering::Relaxed)
-    }
-}
-
-/// An amount counted on a [`Progress`] gauge until this is dropped (nothing without one).
-#[must_use = "the amount is released when this is dropped"]
-pub(crate) struct Held<'p> {
-    gauge: Option<&'p Gauge>,
-    amount: u64,
-}
-
-impl Drop for Held<'_> {
-    fn drop(&mut self) {
-        if let Some(gauge) = self.gauge {
-            gauge.now.fetch_sub(self.amount, Ordering::Relaxed);
-        }
-    }
+    peak_bytes_in_flight: AtomicU64,
+    memory_budget_bytes: AtomicU64,
 }
 
 impl Progress {
@@ -144,19 +126,16 @@ impl Progress {
         self.files_total.load(Ordering::Relaxed)
     }
 
-    /// The most compressed packets read from files and not yet decoded at any one moment,
-    /// over all files: those handed to decode jobs (each file also gathers up to one batch,
-    /// `DecodeOptions::batch_packets`, before handing it over) or, on the sequential path,
-    /// one per file decoding.
-    pub fn peak_packets_in_flight(&self) -> u64 {
-        self.packets_in_flight.peak()
+    /// The most bytes of audio data in flight at any one moment of the runs ended so far
+    /// (reserved in the budget: compressed packets read and not yet decoded, and the
+    /// decoders' output buffers with their integer copies, over all files).
+    pub fn peak_bytes_in_flight(&self) -> u64 {
+        self.peak_bytes_in_flight.load(Ordering::Relaxed)
     }
 
-    /// The most bytes of decoded audio held at any one moment, over all files: the output
-    /// buffer of each decoder at work (its capacity) plus the integer copy made of it for
-    /// the analyser. Idle decoders kept for reuse within a file are not counted.
-    pub fn peak_decoded_bytes(&self) -> u64 {
-        self.decoded_bytes.peak()
+    /// The byte budget of those runs (the largest, if they had different ones).
+    pub fn memory_budget_bytes(&self) -> u64 {
+        self.memory_budget_bytes.load(Ordering::Relaxed)
     }
 
     /// Done / expected in 0..=1 (0 while nothing is known).
@@ -197,6 +176,12 @@ impl Progress {
     pub(crate) fn add_files_total(&self, files: u64) {
         self.files_total.fetch_add(files, Ordering::Relaxed);
     }
+
+    /// Notes what a finished run's budget saw.
+    pub(crate) fn note_memory(&self, budget: &MemoryBudget) {
+        self.peak_bytes_in_flight.fetch_max(budget.peak(), Ordering::Relaxed);
+        self.memory_budget_bytes.fetch_max(budget.capacity(), Ordering::Relaxed);
+    }
 }
 
 /// What the caller can watch and stop. Both are optional.
@@ -209,48 +194,8 @@ pub struct Control<'a> {
     /// Frames done for the current file alone (set per file, so a failed file's share of
     /// the expectation can be settled to what it really processed).
     pub(crate) file_frames: Option<&'a AtomicU64>,
-    /// The run's allowance of decode batches shared by all its files (set by
-    /// `measure_files`; a single file has none and uses its own allowance).
-    pub(crate) batch_budget: Option<&'a BatchBudget>,
-}
-
-/// How many batches of packets may decode at once over all files of a run, beyond the
-/// one each file may always have decoding (so no file ever waits on another's). Sized so
-/// that the two together are one file's allowance (`measure_files`): the packets and
-/// decoded buffers in flight are then those of a single file however many files are
-/// open, instead of that allowance times the files in flight.
-#[derive(Debug)]
-pub(crate) struct BatchBudget {
-    free: AtomicU64,
-}
-
-impl BatchBudget {
-    pub(crate) fn new(batches: usize) -> Self {
-        BatchBudget {
-            free: AtomicU64::new(batches as u64),
-        }
-    }
-}
-
-/// A batch's place: the file's own one, one in the run's [`BatchBudget`], or none needed
-/// (a single file, bounded by its own allowance alone). Given back on drop.
-#[must_use = "the slot is given back when this is dropped"]
-pub(crate) enum BatchSlot<'b> {
-    Own(&'b AtomicBool),
-    Shared(&'b BatchBudget),
-    Unbudgeted,
-}
-
-impl Drop for BatchSlot<'_> {
-    fn drop(&mut self) {
-        match self {
-            BatchSlot::Own(free) => free.store(true, Ordering::Relaxed),
-            BatchSlot::Shared(budget) => {
-                budget.free.fetch_add(1, Ordering::Relaxed);
-            }
-            BatchSlot::Unbudgeted => {}
-        }
-    }
+    /// The run's byte budget, shared by all its files (set by every `measure_*` call).
+    pub(crate) memory_budget: Option<&'a MemoryBudget>,
 }
 
 impl<'a> Control<'a> {
@@ -279,44 +224,6 @@ impl<'a> Control<'a> {
         if let Some(file_frames) = self.file_frames {
             file_frames.fetch_add(frames, Ordering::Relaxed);
         }
-    }
-
-    /// Counts `packets` compressed packets in flight until the guard is dropped.
-    pub(crate) fn hold_packets(&self, packets: usize) -> Held<'a> {
-        self.hold(|progress| &progress.packets_in_flight, packets)
-    }
-
-    /// Counts `bytes` of decoded audio held until the guard is dropped.
-    pub(crate) fn hold_decoded_bytes(&self, bytes: usize) -> Held<'a> {
-        self.hold(|progress| &progress.decoded_bytes, bytes)
-    }
-
-    fn hold(&self, gauge: impl Fn(&'a Progress) -> &'a Gauge, amount: usize) -> Held<'a> {
-        match self.progress {
-            Some(progress) => gauge(progress).hold(amount as u64),
-            None => Held { gauge: None, amount: 0 },
-        }
-    }
-
-    /// A place for one more decode batch of a file: its own place while free (`own_free`,
-    /// `true` at the start, so no file ever waits on another's batches), else one in the
-    /// run's budget; `None` while both are taken (then the file waits for one of its own
-    /// batches to finish).
-    pub(crate) fn take_batch_slot<'b>(&self, own_free: &'b AtomicBool) -> Option<BatchSlot<'b>>
-    where
-        'a: 'b,
-    {
-        let Some(budget) = self.batch_budget else {
-            return Some(BatchSlot::Unbudgeted);
-        };
-        if own_free.swap(false, Ordering::Relaxed) {
-            return Some(BatchSlot::Own(own_free));
-        }
-        budget
-            .free
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |free| free.checked_sub(1))
-            .ok()
-            .map(|_| BatchSlot::Shared(budget))
     }
 
     /// The same control, also counting the frames of one file.

@@ -2,16 +2,21 @@
 //! (FLAC, ALAC, integer PCM).
 //!
 //! The file task reads packets in order (demuxing is sequential by nature) and hands
-//! batches of `batch_packets` to pool jobs. Each job decodes its packets with its own
-//! decoder and turns each packet's samples into a dr-core `Segment` placed by the packet's
-//! frame position. Segments carry exact integer sums, so merging them into the track's
-//! analyser in whatever order jobs finish gives bit-identical results to a sequential pass.
+//! batches of up to `batch_packets` packets to pool jobs. Each job decodes its packets with
+//! a decoder of the file's and turns each packet's samples into a dr-core `Segment` placed
+//! by the packet's frame position. Segments carry exact integer sums, so merging them into
+//! the track's analyser in whatever order jobs finish gives bit-identical results to a
+//! sequential pass.
 //!
-//! Memory is bounded whatever the file's length: at most `max_batches_in_flight` batches
-//! are read or decoding (a batch takes its place before its first packet is read), each
-//! holding its packets' compressed bytes and, while it decodes, one decoded packet of
-//! samples. Over the files of a run the places come from one shared budget, so the run
-//! holds one file's allowance however many files are in flight (`BatchBudget`). Results come back through a channel and are merged at
+//! Memory: every packet's bytes are reserved in the run's byte budget (`budget.rs`) before
+//! it is read, and every decoder's buffers before it is made (one decoder per batch in
+//! flight, kept for reuse until the file ends). A batch leaves when it holds `batch_packets`
+//! packets or its share of the budget (the budget over twice the pool's threads, so every
+//! thread can have one batch decoding and one ready whatever their number). When the budget
+//! has no room, the file hands over the batch it is filling and waits for its batches to
+//! finish. The file's floor, reserved when it starts (one decoder and one packet), lets it
+//! always go on one packet at a time (its "own" batch), so a file never waits on another
+//! file's work and nothing deadlocks. Results come back through a channel and are merged at
 //! once; a segment is a few windows' sums, small.
 //!
 //! Waiting never blocks a pool thread in a way that can deadlock, even in a 1-thread
@@ -24,7 +29,7 @@
 //! as the sequential path would report it.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -33,9 +38,10 @@ use symphonia::core::audio::GenericAudioBufferRef;
 use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
 use symphonia::core::packet::Packet;
 
+use crate::budget::{FileNeeds, MemoryBudget, Reserved};
 use crate::error::DecodeError;
 use crate::open::{OpenedTrack, TrackDecoder};
-use crate::options::{BatchSlot, Control, DecodeOptions};
+use crate::options::{Control, DecodeOptions};
 use crate::pcm::{I32Layout, PcmConverter};
 use crate::sequential::Decoded;
 use crate::stream::{NextPacket, PacketStream, TrackContext};
@@ -51,19 +57,42 @@ const NO_STOP: u64 = u64::MAX;
 struct Batch<'b> {
     first_frame: u64,
     packets: Vec<Packet>,
-    /// Holds the stream's last packet, which may decode to fewer frames than it states
-    /// (CAF states whole packets; the encoder's last frame is shorter).
-    is_final: bool,
-    /// The batch's place in the allowance, taken before its first packet is read and
-    /// given back with its packets when it has decoded.
-    _slot: BatchSlot<'b>,
+    /// The packets' bytes in the budget, given back when the batch has decoded.
+    reserved: Reserved<'b>,
+    /// Set for the file's own batch (one packet, paid by the file's floor).
+    _own: Option<OwnBatch<'b>>,
+}
+
+/// The file's own batch place, taken while its own batch is read or decoding.
+struct OwnBatch<'b>(&'b AtomicBool);
+
+impl Drop for OwnBatch<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Where the next packet's bytes come from.
+enum Room<'b> {
+    Budget(Reserved<'b>),
+    Own(OwnBatch<'b>),
+}
+
+/// A stream's last packet may decode to fewer frames than it states (CAF states whole
+/// packets; the encoder's last frame is shorter). A batch whose last packet did so says
+/// where; whether that packet was the stream's last is known once the file is read.
+struct ShortEnd {
+    /// The frame after the packet by its stated duration.
+    stated_end: u64,
+    shortfall: u64,
+    at_frame: u64,
+    error: DecodeError,
 }
 
 /// What a job sends back.
 enum BatchOutcome {
-    /// The batch's segments, and how many frames short of its stated duration the stream's
-    /// last packet decoded.
-    Measured(Vec<Segment>, u64),
+    /// The batch's segments, and its last packet if it decoded short.
+    Measured(Vec<Segment>, Option<ShortEnd>),
     /// The earliest failure in the batch, with its frame position.
     Failed(u64, DecodeError),
     /// Stopped because an earlier failure or a cancellation made its work moot.
@@ -78,39 +107,55 @@ struct JobShared<'c> {
     layout: I32Layout,
     context: TrackContext,
     control: Control<'c>,
+    budget: &'c MemoryBudget,
+    needs: FileNeeds,
     /// Batches starting after this frame stop early (set by failures and cancellation).
     stop_after_frame: AtomicU64,
-    /// Decoders (with their converters' scratch) returned by finished jobs, reused by the
-    /// next ones: buffers are allocated once per worker, not per batch.
-    spare_workers: Mutex<Vec<BatchWorker>>,
+    /// Decoders (with their converters' scratch) not decoding now: the file task makes one
+    /// per batch in flight, jobs take one and give it back, so buffers are allocated once
+    /// per decoder, not per batch.
+    spare_workers: Mutex<Vec<BatchWorker<'c>>>,
 }
 
-/// What a job decodes a batch with: a decoder and the converter whose scratch holds the
-/// integer copy of its output.
-struct BatchWorker {
+/// What a job decodes a batch with: a decoder, the converter whose scratch holds the
+/// integer copy of its output, and their bytes in the budget.
+struct BatchWorker<'c> {
     decoder: Box<dyn AudioDecoder>,
     converter: PcmConverter,
+    reserved: Reserved<'c>,
+    /// The reservation matches the buffers' real size (checked after the first decode).
+    sized: bool,
 }
 
-impl JobShared<'_> {
-    fn take_worker(&self) -> Result<BatchWorker, DecodeError> {
-        if let Some(worker) = self.spare_workers.lock().ok().and_then(|mut spare| spare.pop()) {
-            return Ok(worker);
-        }
+impl<'c> JobShared<'c> {
+    fn make_worker(&self, reserved: Reserved<'c>) -> Result<BatchWorker<'c>, DecodeError> {
         let decoder = symphonia::default::get_codecs()
             .make_audio_decoder(&self.params, &AudioDecoderOptions::default())
             .map_err(|error| self.context.internal(format!("decoder could not start: {error}")))?;
-        Ok(self.worker(decoder))
+        Ok(self.worker(decoder, reserved))
     }
 
-    fn worker(&self, decoder: Box<dyn AudioDecoder>) -> BatchWorker {
+    fn worker(&self, decoder: Box<dyn AudioDecoder>, reserved: Reserved<'c>) -> BatchWorker<'c> {
         BatchWorker {
             decoder,
             converter: PcmConverter::new(self.layout),
+            reserved,
+            sized: false,
         }
     }
 
-    fn return_worker(&self, worker: BatchWorker) {
+    fn take_worker(&self) -> Result<BatchWorker<'c>, DecodeError> {
+        if let Some(worker) = self.spare_workers.lock().ok().and_then(|mut spare| spare.pop()) {
+            return Ok(worker);
+        }
+        // Not reached: the file task makes a decoder for each batch in flight. Were it
+        // reached, the decoder is counted all the same.
+        let mut reserved = self.budget.none();
+        reserved.grow_to(self.needs.decoder);
+        self.make_worker(reserved)
+    }
+
+    fn return_worker(&self, worker: BatchWorker<'c>) {
         if let Ok(mut spare) = self.spare_workers.lock() {
             spare.push(worker);
         }
@@ -125,15 +170,19 @@ impl JobShared<'_> {
     }
 }
 
-pub(crate) fn decode_parallel(
+/// `floor` is the file's reservation of one decoder and one packet (`FileNeeds::floor`).
+pub(crate) fn decode_parallel<'c>(
     opened: &mut OpenedTrack<'_>,
     context: &TrackContext,
     analyzer_options: dr_core::Options,
     options: &DecodeOptions,
-    control: Control<'_>,
+    control: Control<'c>,
+    budget: &'c MemoryBudget,
+    mut floor: Reserved<'c>,
 ) -> Result<Decoded, DecodeError> {
     let mut analyzer = Analyzer::with_options(opened.info.sample_rate, opened.info.channels, analyzer_options)
         .map_err(|error| context.analysis(error))?;
+    let needs = FileNeeds::of(opened);
     let shared = JobShared {
         params: opened.params.clone(),
         geometry: analyzer.geometry(),
@@ -141,12 +190,18 @@ pub(crate) fn decode_parallel(
         layout: opened.i32_layout,
         context: context.clone(),
         control,
+        budget,
+        needs,
         stop_after_frame: AtomicU64::new(NO_STOP),
         spare_workers: Mutex::new(Vec::new()),
     };
-    // The decoder made while opening is the first spare.
+    // The decoder made while opening is the first spare; the floor pays for its buffers
+    // and keeps one packet's bytes for the file's own batch.
+    let mut workers = 0;
     if let TrackDecoder::Symphonia(decoder) = std::mem::replace(&mut opened.decoder, TrackDecoder::Released) {
-        shared.return_worker(shared.worker(decoder));
+        let reserved = floor.split_off(needs.decoder);
+        shared.return_worker(shared.worker(decoder, reserved));
+        workers = 1;
     }
 
     let batch_packets = batch_size(
@@ -154,112 +209,126 @@ pub(crate) fn decode_parallel(
         opened.info.declared_frames,
         opened.params.max_frames_per_packet,
     );
+    // Each batch's share of the budget: twice the pool's threads of them fit.
+    let batch_bytes = (budget.capacity() / (2 * rayon::current_num_threads().max(1) as u64)).max(1);
     let max_in_flight = options.effective_batches_in_flight();
     let mut packets = PacketStream::new(opened.reader.as_mut(), opened.track_id, context.clone(), true);
     let mut failure: Option<(u64, DecodeError)> = None;
     let mut frames = 0u64;
     let mut ended_mid_packet = false;
     let mut final_packet_shortfall = 0;
+    // Reserved before each packet is read: the largest packet so far, at least the
+    // largest the stream's parameters allow.
+    let mut allowance = needs.packet;
 
-    let own_slot_free = AtomicBool::new(true);
+    let own_batch_free = AtomicBool::new(true);
     rayon::in_place_scope(|scope| {
         let (sender, receiver) = mpsc::channel::<BatchOutcome>();
-        let mut merger = Merger {
-            analyzer: &mut analyzer,
-            failure: &mut failure,
-            shared: &shared,
-            short_final_frames: 0,
+        let mut flight = Flight {
+            merger: Merger {
+                analyzer: &mut analyzer,
+                failure: &mut failure,
+                shared: &shared,
+                short_ends: Vec::new(),
+            },
+            receiver,
+            sender,
+            in_flight: 0,
+            workers,
         };
-        let mut in_flight = 0usize;
-        // The batch being read, if any.
+        // The batch being read, if any (always paid from the budget; the own batch leaves
+        // as soon as its packet is read).
         let mut filling: Option<Batch<'_>> = None;
 
         loop {
             if shared.control.is_cancelled() {
-                merger.record(0, context.cancelled());
+                flight.merger.record(0, context.cancelled());
                 break;
             }
-            if merger.failure.is_some() {
+            if flight.merger.failure.is_some() {
                 break; // the earliest failure is already behind the packets still unread
             }
-            let (incoming, last_batch) = match packets.next() {
-                Ok(NextPacket::Packet(packet)) => (Some(packet), false),
-                Ok(NextPacket::End) => (None, true),
+            // Room for the next packet before it is read: from the budget, else hand over
+            // the batch being filled and, with nothing to hand over, use the file's own
+            // batch or wait for a batch of the file's to finish.
+            let room = loop {
+                let may_start = filling.is_some() || flight.in_flight < max_in_flight;
+                if may_start {
+                    if let Some(reserved) = budget.try_take(allowance) {
+                        break Room::Budget(reserved);
+                    }
+                }
+                if let Some(batch) = filling.take() {
+                    flight.dispatch(scope, batch);
+                    continue;
+                }
+                if may_start && own_batch_free.swap(false, Ordering::Relaxed) {
+                    break Room::Own(OwnBatch(&own_batch_free));
+                }
+                // Here a batch of the file's is in flight: its own, or `max_in_flight`.
+                flight.wait_for_one();
+            };
+            let packet = match packets.next() {
+                Ok(NextPacket::Packet(packet)) => packet,
+                Ok(NextPacket::End) => break,
                 Ok(NextPacket::EndMidPacket) => {
                     ended_mid_packet = true;
-                    (None, true)
+                    break;
                 }
                 Err(error) => {
-                    merger.record(frames, error);
-                    (None, true)
+                    flight.merger.record(frames, error);
+                    break;
                 }
             };
-            // A full batch leaves only when the next packet shows it does not hold the
-            // stream's last packet (which alone may decode short, see `Batch::is_final`).
-            let full = incoming.is_some() && filling.as_ref().is_some_and(|b| b.packets.len() >= batch_packets);
-            if full || last_batch {
-                if let Some(mut batch) = filling.take() {
-                    batch.is_final = last_batch;
-                    let sender = sender.clone();
-                    let shared = &shared;
-                    in_flight += 1;
-                    let packets_held = shared.control.hold_packets(batch.packets.len());
-                    scope.spawn(move |_| {
-                        let first_frame = batch.first_frame;
-                        let outcome =
-                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode_batch(batch, shared)))
-                                .unwrap_or_else(|panic| {
-                                    BatchOutcome::Failed(
-                                        first_frame,
-                                        shared.context.internal(format!(
-                                            "the decoder crashed on this data: {}",
-                                            panic_message(&panic)
-                                        )),
-                                    )
-                                });
-                        // `decode_batch` freed the batch's packets and gave back its place:
-                        // release their count before reporting.
-                        drop(packets_held);
-                        // The receiver outlives every job of the scope; a send cannot fail.
-                        let _ = sender.send(outcome);
+            let bytes = packet.data.len() as u64;
+            allowance = allowance.max(bytes);
+            let first_frame = frames;
+            frames = frames.saturating_add(packet.dur.get());
+            match room {
+                Room::Budget(mut reserved) => {
+                    reserved.settle(bytes);
+                    let batch = filling.get_or_insert_with(|| Batch {
+                        first_frame,
+                        packets: Vec::with_capacity(batch_packets),
+                        reserved: budget.none(),
+                        _own: None,
                     });
+                    batch.reserved.absorb(reserved);
+                    batch.packets.push(packet);
+                    if batch.packets.len() >= batch_packets || batch.reserved.bytes() >= batch_bytes {
+                        if let Some(batch) = filling.take() {
+                            flight.dispatch(scope, batch);
+                        }
+                    }
+                }
+                Room::Own(own) => {
+                    // The floor holds one packet as large as the stream allows; a larger
+                    // one (a damaged stream) is counted as it is.
+                    floor.grow_to(bytes);
+                    let batch = Batch {
+                        first_frame,
+                        packets: vec![packet],
+                        reserved: budget.none(),
+                        _own: Some(own),
+                    };
+                    flight.dispatch(scope, batch);
                 }
             }
-            if let Some(packet) = incoming {
-                let batch = match &mut filling {
-                    Some(batch) => batch,
-                    None => {
-                        // A new batch takes its place before it is read, so packets read
-                        // ahead count too: a file may always have one batch (its own
-                        // place); each more takes a place in the run's budget, shared by
-                        // the files in flight.
-                        let slot = loop {
-                            if in_flight < max_in_flight {
-                                if let Some(slot) = shared.control.take_batch_slot(&own_slot_free) {
-                                    break slot;
-                                }
-                            }
-                            in_flight -= merger.wait_for_one(&receiver);
-                        };
-                        filling.insert(Batch {
-                            first_frame: frames,
-                            packets: Vec::with_capacity(batch_packets),
-                            is_final: false,
-                            _slot: slot,
-                        })
-                    }
-                };
-                frames = frames.saturating_add(packet.dur.get());
-                batch.packets.push(packet);
-            }
-            if last_batch {
-                break;
+        }
+        if let Some(batch) = filling.take() {
+            flight.dispatch(scope, batch);
+        }
+        while flight.in_flight > 0 {
+            flight.wait_for_one();
+        }
+        // Only the stream's last packet may decode short.
+        for short in std::mem::take(&mut flight.merger.short_ends) {
+            if short.stated_end == frames {
+                final_packet_shortfall = short.shortfall.min(frames);
+            } else {
+                flight.merger.record(short.at_frame, short.error);
             }
         }
-        while in_flight > 0 {
-            in_flight -= merger.wait_for_one(&receiver);
-        }
-        final_packet_shortfall = merger.short_final_frames.min(frames);
         frames -= final_packet_shortfall;
     });
 
@@ -299,8 +368,8 @@ struct Merger<'m, 'c> {
     analyzer: &'m mut Analyzer,
     failure: &'m mut Option<(u64, DecodeError)>,
     shared: &'m JobShared<'c>,
-    /// Frames the stream's last packet decoded short of its stated duration.
-    short_final_frames: u64,
+    /// Batches whose last packet decoded short, judged once the stream's end is known.
+    short_ends: Vec<ShortEnd>,
 }
 
 impl Merger<'_, '_> {
@@ -315,38 +384,10 @@ impl Merger<'_, '_> {
         }
     }
 
-    /// Waits for one job's outcome and merges it; returns 1 (the job count it retired).
-    fn wait_for_one(&mut self, receiver: &Receiver<BatchOutcome>) -> usize {
-        loop {
-            match receiver.try_recv() {
-                Ok(outcome) => {
-                    self.merge(outcome);
-                    return 1;
-                }
-                // Every job holds a sender clone until it has sent; the file task holds the
-                // original, so the channel cannot disconnect while jobs are in flight.
-                Err(TryRecvError::Disconnected) => return 1,
-                Err(TryRecvError::Empty) => {}
-            }
-            // Run pending pool work ourselves (our batches, or other files' work) instead of
-            // blocking; only when nothing is runnable, sleep on the channel briefly.
-            if rayon::yield_now() != Some(rayon::Yield::Executed) {
-                match receiver.recv_timeout(IDLE_WAIT) {
-                    Ok(outcome) => {
-                        self.merge(outcome);
-                        return 1;
-                    }
-                    Err(RecvTimeoutError::Timeout) => {}
-                    Err(RecvTimeoutError::Disconnected) => return 1,
-                }
-            }
-        }
-    }
-
     fn merge(&mut self, outcome: BatchOutcome) {
         match outcome {
-            BatchOutcome::Measured(segments, short_frames) => {
-                self.short_final_frames += short_frames;
+            BatchOutcome::Measured(segments, short_end) => {
+                self.short_ends.extend(short_end);
                 for segment in segments {
                     if let Err(error) = self.analyzer.merge(segment) {
                         let error = self.shared.context.analysis(error);
@@ -361,7 +402,99 @@ impl Merger<'_, '_> {
     }
 }
 
-/// A pool job: decodes a batch into one segment per packet.
+/// The file task's batches in flight: handing them to the pool and merging what comes back.
+struct Flight<'m, 'c> {
+    merger: Merger<'m, 'c>,
+    receiver: Receiver<BatchOutcome>,
+    sender: Sender<BatchOutcome>,
+    /// Batches handed over and not merged yet.
+    in_flight: usize,
+    /// Decoders the file has made (each with its buffers reserved).
+    workers: usize,
+}
+
+impl<'m, 'c> Flight<'m, 'c> {
+    /// Hands a batch to the pool, with a decoder for it: one more is made (its buffers
+    /// reserved) when every one the file has may be busy, else the file waits for one.
+    fn dispatch<'s>(&mut self, scope: &rayon::Scope<'s>, batch: Batch<'s>)
+    where
+        'm: 's,
+        'c: 's,
+    {
+        let shared: &'m JobShared<'c> = self.merger.shared;
+        while self.in_flight >= self.workers {
+            let reserved = match shared.budget.try_take(shared.needs.decoder) {
+                Some(reserved) => reserved,
+                // A decoder is made all the same when the file has none in flight to wait
+                // for (none was made while opening).
+                None if self.in_flight == 0 => {
+                    let mut reserved = shared.budget.none();
+                    reserved.grow_to(shared.needs.decoder);
+                    reserved
+                }
+                None => {
+                    self.wait_for_one();
+                    continue;
+                }
+            };
+            match shared.make_worker(reserved) {
+                Ok(worker) => {
+                    shared.return_worker(worker);
+                    self.workers += 1;
+                }
+                Err(error) => {
+                    self.merger.record(batch.first_frame, error);
+                    return;
+                }
+            }
+        }
+        self.in_flight += 1;
+        let sender = self.sender.clone();
+        scope.spawn(move |_| {
+            let first_frame = batch.first_frame;
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode_batch(batch, shared)))
+                .unwrap_or_else(|panic| {
+                    BatchOutcome::Failed(
+                        first_frame,
+                        shared
+                            .context
+                            .internal(format!("the decoder crashed on this data: {}", panic_message(&panic))),
+                    )
+                });
+            // The receiver outlives every job of the scope; a send cannot fail.
+            let _ = sender.send(outcome);
+        });
+    }
+
+    /// Waits for one batch's outcome and merges it.
+    fn wait_for_one(&mut self) {
+        loop {
+            match self.receiver.try_recv() {
+                Ok(outcome) => return self.merged(outcome),
+                // Every job holds a sender clone until it has sent, and so does this.
+                Err(TryRecvError::Disconnected) => return self.merged(BatchOutcome::Stopped),
+                Err(TryRecvError::Empty) => {}
+            }
+            // Run pending pool work ourselves (our batches, or other files' work) instead of
+            // blocking; only when nothing is runnable, sleep on the channel briefly.
+            if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                match self.receiver.recv_timeout(IDLE_WAIT) {
+                    Ok(outcome) => return self.merged(outcome),
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Disconnected) => return self.merged(BatchOutcome::Stopped),
+                }
+            }
+        }
+    }
+
+    fn merged(&mut self, outcome: BatchOutcome) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        self.merger.merge(outcome);
+    }
+}
+
+/// A pool job: decodes a batch into one segment per packet. The batch's packets, and so
+/// their bytes in the budget, are freed when it returns.
 fn decode_batch(batch: Batch<'_>, shared: &JobShared<'_>) -> BatchOutcome {
     if shared.should_stop(batch.first_frame) {
         return BatchOutcome::Stopped;
@@ -375,16 +508,19 @@ fn decode_batch(batch: Batch<'_>, shared: &JobShared<'_>) -> BatchOutcome {
     outcome
 }
 
-fn decode_packets(batch: &Batch<'_>, worker: &mut BatchWorker, shared: &JobShared<'_>) -> BatchOutcome {
-    let BatchWorker { decoder, converter } = worker;
+fn decode_packets(batch: &Batch<'_>, worker: &mut BatchWorker<'_>, shared: &JobShared<'_>) -> BatchOutcome {
+    let BatchWorker {
+        decoder,
+        converter,
+        reserved,
+        sized,
+    } = worker;
     let context = &shared.context;
     let channels = shared.channels;
     let mut segments = Vec::with_capacity(batch.packets.len());
     let mut frame = batch.first_frame;
-    let mut short_frames = 0;
+    let mut short_end = None;
     let last_index = batch.packets.len().saturating_sub(1);
-    // The decoder's output buffer and the converter's copy, counted while the job runs.
-    let mut decoded_held = None;
     for (index, packet) in batch.packets.iter().enumerate() {
         if shared.should_stop(frame) {
             return BatchOutcome::Stopped;
@@ -395,11 +531,18 @@ fn decode_packets(batch: &Batch<'_>, worker: &mut BatchWorker, shared: &JobShare
         };
         let decoded = buffer.frames() as u64;
         let stated = packet.dur.get();
-        if batch.is_final && index == last_index && decoded < stated {
-            short_frames = stated - decoded;
-        } else if decoded != stated {
-            let detail = format!("decoded {decoded} frames where the stream says {}", packet.dur.get());
-            return BatchOutcome::Failed(frame, context.corrupt(frame, detail));
+        if decoded != stated {
+            let detail = format!("decoded {decoded} frames where the stream says {stated}");
+            let error = context.corrupt(frame, detail);
+            if index != last_index || decoded > stated {
+                return BatchOutcome::Failed(frame, error);
+            }
+            short_end = Some(ShortEnd {
+                stated_end: frame + stated,
+                shortfall: stated - decoded,
+                at_frame: frame,
+                error,
+            });
         }
         let spec = buffer.spec();
         if spec.rate() != context.sample_rate {
@@ -422,14 +565,15 @@ fn decode_packets(batch: &Batch<'_>, worker: &mut BatchWorker, shared: &JobShare
                 return BatchOutcome::Failed(frame, context.internal(detail));
             }
         }
-        if decoded_held.is_none() {
-            let bytes = decoded_buffer_bytes(&buffer) + converter.scratch_bytes();
-            decoded_held = Some(shared.control.hold_decoded_bytes(bytes));
+        if !*sized {
+            // Buffers larger than the stream's parameters said are counted as they are.
+            reserved.grow_to((decoded_buffer_bytes(&buffer) + converter.scratch_bytes()) as u64);
+            *sized = true;
         }
         frame += decoded;
         shared.control.frames_done(decoded);
     }
-    BatchOutcome::Measured(segments, short_frames)
+    BatchOutcome::Measured(segments, short_end)
 }
 
 /// Bytes a decoder's output buffer holds (its capacity, not just the frames in use).

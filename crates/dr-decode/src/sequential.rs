@@ -8,6 +8,7 @@ use symphonia::core::audio::GenericAudioBufferRef;
 
 use std::ops::Range;
 
+use crate::budget::{FileNeeds, Reserved};
 use crate::error::{DecodeError, DecodeWarning};
 use crate::mp4_edit::GaplessTrim;
 use crate::open::{OpenedTrack, TrackDecoder};
@@ -77,12 +78,20 @@ impl LazyAnalyzer {
     }
 }
 
+/// `floor` is the file's reservation of one decoder and one packet (`FileNeeds::floor`):
+/// all this path holds at once. Data larger than the stream's parameters said is counted
+/// as it is.
 pub(crate) fn decode_sequential(
     opened: &mut OpenedTrack<'_>,
     context: &TrackContext,
     analyzer_options: dr_core::Options,
     control: Control<'_>,
+    mut floor: Reserved<'_>,
 ) -> Result<Decoded, DecodeError> {
+    let FileNeeds {
+        packet: mut packet_bytes,
+        decoder: mut decoder_bytes,
+    } = FileNeeds::of(opened);
     let lossless = context.codec.is_lossless();
     let check_timeline = lossless && opened.timestamps_are_frames;
     let mut analyzer = LazyAnalyzer {
@@ -101,9 +110,7 @@ pub(crate) fn decode_sequential(
     // A lossless packet that decoded fewer frames than it states is fine only as the
     // stream's last (CAF states whole packets); found again when the next packet arrives.
     let mut short_packet: Option<(DecodeError, u64)> = None;
-    // For the memory gauges: one packet at a time, and the decoder's buffer once it exists.
-    let _packet_held = control.hold_packets(1);
-    let mut decoded_held = None;
+    let mut decoder_sized = false;
 
     loop {
         if control.is_cancelled() {
@@ -113,6 +120,10 @@ pub(crate) fn decode_sequential(
             NextPacket::Packet(packet) => {
                 if let Some((error, _)) = short_packet.take() {
                     return Err(error);
+                }
+                if packet.data.len() as u64 > packet_bytes {
+                    packet_bytes = packet.data.len() as u64;
+                    floor.grow_to(packet_bytes + decoder_bytes);
                 }
                 packet
             }
@@ -158,13 +169,15 @@ pub(crate) fn decode_sequential(
             }
             TrackDecoder::Released => Err(context.internal("the decoder was already released")),
         };
-        if decoded_held.is_none() {
+        if !decoder_sized {
             let buffer_bytes = match &opened.decoder {
                 TrackDecoder::Symphonia(decoder) => decoded_buffer_bytes(&decoder.last_decoded()),
                 TrackDecoder::Opus(stream) => stream.buffer_bytes(),
                 TrackDecoder::Released => 0,
             };
-            decoded_held = Some(control.hold_decoded_bytes(buffer_bytes + converter.scratch_bytes()));
+            decoder_bytes = decoder_bytes.max((buffer_bytes + converter.scratch_bytes()) as u64);
+            floor.grow_to(packet_bytes + decoder_bytes);
+            decoder_sized = true;
         }
         match decoded {
             Ok(count) => {

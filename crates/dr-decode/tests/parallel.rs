@@ -162,58 +162,99 @@ fn batch_reports_every_index_once_and_matches_single_measurements() {
     assert_eq!(progress.fraction(), 1.0);
 }
 
-/// The `--stats` gauges: something is counted, and never more than the design's bound
-/// (one file's allowance of batches x packets a batch, whatever the files at once, unless
-/// more files are in flight than the allowance has batches: each always has one; a
-/// decoder's buffer and its integer copy per thread). All is released at the end.
+/// Measures `files` in one run; returns each file's result (in input order) and the
+/// progress, whose gauge holds the run's peak bytes in flight.
+fn measure_run(
+    files: &[PathBuf],
+    pool: &rayon::ThreadPool,
+    options: &DecodeOptions,
+) -> (Vec<dr_decode::MeasuredTrack>, Progress) {
+    let progress = Progress::new();
+    let results = Mutex::new(Vec::new());
+    dr_decode::measure_files(
+        files,
+        pool,
+        options,
+        Control::new().with_progress(&progress),
+        |index, result| {
+            let track = result.unwrap_or_else(|error| panic!("{}: {error}", files[index].display()));
+            results.lock().expect("results").push((index, track));
+        },
+    );
+    let mut results = results.into_inner().expect("results");
+    results.sort_by_key(|(index, _)| *index);
+    (results.into_iter().map(|(_, track)| track).collect(), progress)
+}
+
+/// The run's byte budget bounds the audio data in flight (compressed packets, read-ahead
+/// included, and decoded buffers) whatever the pool's size, oversubscribed or not, for
+/// the parallel and the sequential path, and the results stay bit-identical to a
+/// sequential decode. 512 KiB is below what these files would hold with 8 or 32 threads
+/// unbounded (2 x threads batches of 64 packets), so the waits are exercised too.
 #[test]
-fn memory_gauges_count_within_the_bound() {
+fn bytes_in_flight_never_exceed_the_budget() {
     let dir = tempfile::tempdir().expect("temp dir");
     let files = flac_files(dir.path());
-    let threads = 2;
-    let pool = pool(threads);
-    // The fixtures' FLAC blocks hold at most 4608 frames of at most 6 channels of i32.
-    let per_decoder_bytes = 2 * 4608 * 6 * 4;
-    for (parallel_packets, batch_packets, max_batches_in_flight) in
-        [(true, 7, 3), (true, 7, 1), (true, 64, 0), (false, 64, 0)]
-    {
+    let reference_pool = pool(1);
+    let sequential: Vec<_> = files
+        .iter()
+        .map(|path| common::measure(path, &reference_pool, &common::sequential_options()).result)
+        .collect();
+    for threads in [1, 2, 8, 32] {
+        let pool = pool(threads);
+        for budget in [dr_decode::DEFAULT_MEMORY_BUDGET_BYTES, 512 << 10] {
+            for parallel_packets in [true, false] {
+                let options = DecodeOptions {
+                    memory_budget_bytes: budget,
+                    parallel_packets,
+                    parallel_files: 3,
+                    ..DecodeOptions::default()
+                };
+                let (tracks, progress) = measure_run(&files, &pool, &options);
+                let what = format!("{threads} threads, budget {budget} bytes, parallel packets: {parallel_packets}");
+                for ((track, reference), path) in tracks.iter().zip(&sequential).zip(&files) {
+                    assert_eq!(&track.result, reference, "{}: {what}", path.display());
+                }
+                assert_eq!(progress.memory_budget_bytes(), budget as u64, "{what}");
+                let peak = progress.peak_bytes_in_flight();
+                assert!(peak > 0 && peak <= budget as u64, "peak {peak} bytes in flight: {what}");
+            }
+        }
+    }
+}
+
+/// Data larger than the whole budget still goes through, one file at a time, and gives
+/// the same results: a budget of one byte makes every file's first reservation oversized.
+#[test]
+fn a_budget_smaller_than_one_packet_still_measures_everything() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let files = flac_files(dir.path());
+    let reference_pool = pool(1);
+    for threads in [1, 3] {
         let options = DecodeOptions {
-            batch_packets,
-            max_batches_in_flight,
-            parallel_packets,
-            parallel_files: 2,
+            memory_budget_bytes: 1,
+            parallel_files: 4,
             ..DecodeOptions::default()
         };
-        let progress = Progress::new();
-        dr_decode::measure_files(
-            &files,
-            &pool,
-            &options,
-            Control::new().with_progress(&progress),
-            |_, result| {
-                result.expect("measured");
-            },
-        );
-        let in_flight = if max_batches_in_flight > 0 {
-            max_batches_in_flight
-        } else {
-            2 * threads
-        };
-        let packet_bound = if parallel_packets {
-            in_flight.max(options.parallel_files) * batch_packets
-        } else {
-            2
-        };
-        let peak_packets = progress.peak_packets_in_flight();
-        assert!(
-            (1..=packet_bound as u64).contains(&peak_packets),
-            "{peak_packets} packets in flight, bound {packet_bound} ({options:?})"
-        );
-        let peak_bytes = progress.peak_decoded_bytes();
-        assert!(
-            peak_bytes > 0 && peak_bytes <= (threads * per_decoder_bytes) as u64,
-            "{peak_bytes} bytes of decoded audio held ({options:?})"
-        );
+        let (done_sender, done) = mpsc::channel();
+        let worker_files = files.clone();
+        std::thread::spawn(move || {
+            let _ = done_sender.send(measure_run(&worker_files, &pool(threads), &options));
+        });
+        let (tracks, progress) = done
+            .recv_timeout(Duration::from_secs(120))
+            .expect("measure_files finished (no deadlock)");
+        for (track, path) in tracks.iter().zip(&files) {
+            let reference = common::measure(path, &reference_pool, &common::sequential_options());
+            assert_eq!(
+                track.result,
+                reference.result,
+                "{} with {threads} threads",
+                path.display()
+            );
+        }
+        assert_eq!(progress.memory_budget_bytes(), 1);
+        assert!(progress.peak_bytes_in_flight() > 1);
     }
 }
 
