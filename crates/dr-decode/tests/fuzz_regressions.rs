@@ -61,7 +61,10 @@ fn matroska_flac_at_1000_hz_is_measured_whole() {
         // A steady sine: its peak is sqrt(2) times its RMS, which is DR 0 (ALGORITHM.md):
         // within the 0.005 dB of a histogram bin, clamped at 0 when the bin centre is above.
         let dr = track.result.dr;
-        assert!(!track.result.all_silent() && (0.0..0.01).contains(&dr), "DR of a pure sine: {dr}");
+        assert!(
+            !track.result.all_silent() && (0.0..0.01).contains(&dr),
+            "DR of a pure sine: {dr}"
+        );
         // ffmpeg's astats on the same file: "Min level: -759250176" (of 2^31) on each channel.
         for channel in &track.result.channels {
             assert_eq!(channel.peak, (759_250_176.0 / 2_147_483_648.0) as f32);
