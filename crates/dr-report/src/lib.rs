@@ -28,7 +28,7 @@ mod text_format;
 /// The product name every log and JSON document carries (CLI and C ABI alike).
 pub const PRODUCT: &str = "MacinMeter";
 
-pub use group::{sections, Section, SectionKind};
+pub use group::{failures_outside_sections, sections, Section, SectionKind};
 pub use json::{json, JSON_SCHEMA};
 pub use model::{Failure, LogDate, LogHeader, Report, ReportTrack, ToolInfo, TrackMeta};
 pub use text::{album_log, album_row, album_section_log, track_log};

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::group::{sections, Section, SectionKind};
+use crate::group::{failures_outside_sections, sections, Section, SectionKind};
 use crate::model::{LogHeader, Report, ReportTrack};
 use crate::text_format::{db_text, duration_text, fixed2, one_line, row_name, statistics_name};
 
@@ -129,8 +129,7 @@ fn technical_footer(out: &mut String, tracks: &[&ReportTrack]) {
     labelled(out, "Codec:", &joined_or_dash(codecs));
 }
 
-/// One section, from its first rule to its `=` rule and failure lines. A section with
-/// no tracks (only failures) keeps the count and DR lines but no table or footer.
+/// One section, from its first rule to its `=` rule and failure lines.
 fn write_section(out: &mut String, section: &Section<'_>) {
     line(out, RULE);
     let heading = one_line(&section.heading());
@@ -140,38 +139,47 @@ fn write_section(out: &mut String, section: &Section<'_>) {
     }
     line(out, RULE);
     line(out, "");
-    if !section.tracks.is_empty() {
-        line(out, ALBUM_TABLE_HEADER);
-        line(out, RULE);
-        for track in &section.tracks {
-            line(out, &album_row(track));
-        }
-        line(out, RULE);
-        line(out, "");
+    line(out, ALBUM_TABLE_HEADER);
+    line(out, RULE);
+    for track in &section.tracks {
+        line(out, &album_row(track));
     }
+    line(out, RULE);
+    line(out, "");
     labelled(out, "Number of tracks:", &section.tracks.len().to_string());
     let album = section.album_result();
     labelled(out, "Official DR value:", &format!("DR{}", dr_text(album.official_dr)));
-    if !section.tracks.is_empty() {
-        line(out, "");
-        technical_footer(out, &section.tracks);
-    }
+    line(out, "");
+    technical_footer(out, &section.tracks);
     line(out, DOUBLE_RULE);
     for failure in &section.failures {
-        line(out, &one_line(&format!("Failed: {}: {}", failure.path, failure.reason)));
+        failed_line(out, failure);
     }
 }
 
+fn failed_line(out: &mut String, failure: &crate::model::Failure) {
+    line(out, &one_line(&format!("Failed: {}: {}", failure.path, failure.reason)));
+}
+
 /// The album log of a whole run: the head, then every section of [`sections`]
-/// separated by an empty line, then a closing line if the run was interrupted.
+/// separated by an empty line, then the failures no section lists (files and folders
+/// that failed entirely), then a closing line if the run was interrupted.
 pub fn album_log(report: &Report, header: &LogHeader) -> String {
     let mut out = String::new();
     log_head(&mut out, header);
-    for (index, section) in sections(report).iter().enumerate() {
+    let sections = sections(report);
+    for (index, section) in sections.iter().enumerate() {
         if index > 0 {
             line(&mut out, "");
         }
         write_section(&mut out, section);
+    }
+    let outside = failures_outside_sections(report);
+    if !sections.is_empty() && !outside.is_empty() {
+        line(&mut out, "");
+    }
+    for failure in outside.iter().filter_map(|&index| report.failures.get(index)) {
+        failed_line(&mut out, failure);
     }
     if report.interrupted {
         if !report.tracks.is_empty() || !report.failures.is_empty() {

@@ -4,7 +4,8 @@ mod common;
 
 use common::*;
 use dr_report::{
-    album_log, album_row, album_section_log, sections, Failure, Report, ReportTrack, SectionKind, TrackMeta,
+    album_log, album_row, album_section_log, failures_outside_sections, sections, Failure, Report, ReportTrack,
+    SectionKind, TrackMeta,
 };
 
 #[test]
@@ -124,6 +125,7 @@ fn two_section_report() -> Report {
             reason: "unsupported codec".to_string(),
         }],
         interrupted: false,
+        working_folder: None,
     }
 }
 
@@ -245,6 +247,7 @@ fn grouping_keeps_first_appearance_and_falls_back_to_artist() {
             },
         ],
         interrupted: false,
+        working_folder: None,
     };
     let sections = sections(&report);
     let summary: Vec<(SectionKind, Vec<usize>, Vec<usize>)> = sections
@@ -262,33 +265,63 @@ fn grouping_keeps_first_appearance_and_falls_back_to_artist() {
             (album("BB", "Y"), vec![1, 4], vec![1]),
             (SectionKind::Folder, vec![3, 6], vec![]),
             (album("CC", "X"), vec![5], vec![]),
-            (SectionKind::Folder, vec![], vec![0]),
         ]
     );
     assert_eq!(sections[2].folder_name, "misc");
-    assert_eq!(sections[4].folder, "/nowhere");
-    assert_eq!(sections[4].heading(), "nowhere");
+    // A file that failed where nothing was measured makes no section of its own.
+    assert_eq!(failures_outside_sections(&report), vec![0]);
+    // A tagged album's log belongs in the folder holding all its tracks.
+    assert_eq!(sections[0].folder, "/m/X");
+    assert_eq!(sections[1].folder, "/m/Y");
     assert_eq!(sections[0].heading(), "AA / X");
     // The tracks follow the indices.
     assert_eq!(sections[1].tracks[1].meta.path, "/m/Y/2.flac");
 
-    // A folder where every file failed: count and DR lines, no table, no footer.
-    let expected_tail = lines(&[
-        RULE,
-        "Analyzed folder: nowhere",
-        RULE,
-        "",
-        "Number of tracks:  0",
-        "Official DR value: DR-",
-        DOUBLE_RULE,
-        "Failed: /nowhere/x.flac: cannot open",
-    ]);
+    // A folder where every file failed: no section with no tracks, only its failure
+    // after the sections.
+    let expected_tail = lines(&[DOUBLE_RULE, "", "Failed: /nowhere/x.flac: cannot open"]);
     let log = album_log(&report, &header());
     assert!(
-        log.ends_with(&format!("\n\n{expected_tail}")),
+        log.ends_with(&format!("\n{expected_tail}")),
         "log ends:\n{}",
         &log[log.len().saturating_sub(600)..]
     );
+}
+
+#[test]
+fn a_multi_disc_album_belongs_in_the_folder_holding_its_discs() {
+    let disc = |path: &str| {
+        plain_track(TrackMeta {
+            artist: some("A"),
+            album: some("Box"),
+            ..meta(path)
+        })
+    };
+    let report = Report {
+        tracks: vec![disc("/m/Box/CD1/01.flac"), disc("/m/Box/CD2/01.flac")],
+        ..Report::default()
+    };
+    let sections = sections(&report);
+    assert_eq!(sections.len(), 1);
+    assert_eq!(sections[0].folder, "/m/Box");
+}
+
+#[test]
+fn the_current_folder_is_named_by_its_real_name() {
+    // `cd "My Album" && macinmeter .` gives paths like "./01.flac".
+    let mut report = Report {
+        tracks: vec![plain_track(meta("./01.flac")), plain_track(meta("./02.flac"))],
+        ..Report::default()
+    };
+    report.working_folder = Some("/home/u/My Album".to_string());
+    let sections = sections(&report);
+    assert_eq!(sections.len(), 1);
+    assert_eq!(sections[0].folder, "/home/u/My Album");
+    assert_eq!(sections[0].folder_name, "My Album");
+    assert_eq!(sections[0].heading(), "My Album");
+    // "macinmeter ../x.flac" from inside CD1: the folder above.
+    report.tracks = vec![plain_track(meta("../x.flac"))];
+    assert_eq!(dr_report::sections(&report)[0].folder_name, "u");
 }
 
 #[test]
