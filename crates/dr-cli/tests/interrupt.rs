@@ -55,3 +55,74 @@ fn ctrl_c_reports_what_finished_as_interrupted() {
     assert!(rows < COPIES, "{rows} rows");
     assert!(!stdout.contains("Failed:"), "{stdout}");
 }
+
+#[test]
+fn ctrl_c_with_save_logs_replaces_no_log_and_writes_none_for_unfinished_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/album-flac/01 - Variations on an Elvish Theme (excerpt).flac");
+    for folder in ["A", "B"] {
+        std::fs::create_dir(dir.path().join(folder)).unwrap();
+    }
+    for i in 0..150 {
+        std::fs::copy(&source, dir.path().join(format!("A/{i:03}.flac"))).unwrap();
+    }
+    std::fs::copy(&source, dir.path().join("B/001.flac")).unwrap();
+    let complete_log = "a complete log of A, kept by its owner\n";
+    std::fs::write(dir.path().join("A/foo_dr.txt"), complete_log).unwrap();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_macinmeter"))
+        .args([
+            "--serial",
+            "-v",
+            "--save-logs",
+            "--overwrite",
+            "-o",
+            "out.txt",
+            "A",
+            "B",
+        ])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while stderr.read_line(&mut line).unwrap() > 0 && !line.contains("measuring") {
+        line.clear();
+    }
+    assert!(line.contains("measuring 151 files"), "{line}");
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    let exit = child.wait().unwrap();
+    assert_eq!(exit.code(), Some(1), "stderr: {rest}");
+    assert!(
+        rest.contains("interrupted: the log in out.txt covers only the files that finished"),
+        "{rest}"
+    );
+    let finished = rest.lines().filter(|l| l.starts_with("DR")).count();
+    assert!(finished < 150, "A was finished before the signal: {finished} files");
+    // A was not finished: its log is byte-identical; B was never reached: no log.
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("A/foo_dr.txt")).unwrap(),
+        complete_log
+    );
+    assert!(!dir.path().join("B/foo_dr.txt").exists());
+    if finished > 0 {
+        assert!(
+            rest.contains(
+                "note: A/foo_dr.txt: not saved: the run was stopped before every file in its folder was measured"
+            ),
+            "{rest}"
+        );
+    }
+    // The log named with -o is written, marked as interrupted.
+    let log = std::fs::read_to_string(dir.path().join("out.txt")).unwrap();
+    assert!(log.contains("Interrupted: not every file was analyzed."), "{log}");
+}
