@@ -84,20 +84,27 @@ pub struct Cli {
 }
 
 /// `--completions SHELL` and `--man`: generated from these definitions. The exit
-/// status when one was asked for, `None` otherwise.
+/// status when one was asked for, `None` otherwise. Written whole at the end, so a
+/// reader that goes away (`| head`) costs an exit status, not a panic.
 pub fn generate(cli: &Cli) -> Option<u8> {
     use clap::CommandFactory;
+    use std::io::Write;
     let mut command = Cli::command();
-    let mut out = std::io::stdout().lock();
+    let mut text = Vec::new();
     if let Some(shell) = cli.completions {
-        clap_complete::generate(shell, &mut command, "macinmeter", &mut out);
-        return Some(0);
+        clap_complete::generate(shell, &mut command, "macinmeter", &mut text);
+    } else if cli.man {
+        // Rendering into memory cannot fail.
+        let _ = clap_mangen::Man::new(command).render(&mut text);
+    } else {
+        return None;
     }
-    if cli.man {
-        let written = clap_mangen::Man::new(command).render(&mut out);
-        return Some(if written.is_ok() { 0 } else { 1 });
-    }
-    None
+    let mut out = std::io::stdout().lock();
+    Some(if out.write_all(&text).and_then(|()| out.flush()).is_ok() {
+        0
+    } else {
+        1
+    })
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

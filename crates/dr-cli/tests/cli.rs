@@ -248,6 +248,25 @@ fn help_and_version() {
 }
 
 #[test]
+fn completions_and_man_page_come_from_the_options() {
+    let here = fixtures();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = macinmeter(&["--completions", shell], &here);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = text(&out.stdout);
+        assert!(
+            script.contains("macinmeter") && script.contains("save-logs"),
+            "{shell}: {script}"
+        );
+    }
+    let man = macinmeter(&["--man"], &here);
+    assert_eq!(man.status.code(), Some(0));
+    let man = text(&man.stdout);
+    assert!(man.contains(".TH macinmeter 1"), "{man}");
+    assert!(man.contains("overwrite"), "{man}");
+}
+
+#[test]
 fn stats_go_to_stderr_after_the_log() {
     let out = macinmeter(&["--stats", "-q", "album-flac"], &fixtures());
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
