@@ -255,7 +255,7 @@ fn run(cli: &Cli, date: LogDate, flame: &mut flame::Flame) -> u8 {
         run_stats.bytes += size;
     }
     // Files that did not finish (Ctrl-C): no saved log may claim their folder.
-    let outcomes_unfinished: Vec<PathBuf> = outcomes
+    let unfinished_files: Vec<PathBuf> = outcomes
         .iter()
         .zip(&files)
         .filter(|(outcome, _)| matches!(outcome, Some(Outcome::Interrupted) | None))
@@ -317,7 +317,7 @@ fn run(cli: &Cli, date: LogDate, flame: &mut flame::Flame) -> u8 {
         }
     }
     if cli.save_logs {
-        let unfinished: Vec<&Path> = outcomes_unfinished.iter().map(|p| p.as_path()).collect();
+        let unfinished: Vec<&Path> = unfinished_files.iter().map(|p| p.as_path()).collect();
         for folder_log in saved::folder_logs(&report, &header, &unfinished) {
             let path = Path::new(&folder_log.folder).join(SAVED_LOG_NAME);
             match saved::decide(&folder_log, path.exists(), cli.overwrite) {
