@@ -12,7 +12,7 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 cd "$ROOT"
 cargo build -q --release -p macinmeter --lib
-LIB=$ROOT/target/release
+LIB=${CARGO_TARGET_DIR:-$ROOT/target}/release
 g++ -std=c++17 -O1 -pthread -DMM_EXPECTED_VERSION="\"$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)\"" \
     -I"$ROOT/include" -I"$ROOT/cpp-shim/src" tests/abi/abi_test.cpp -o "$WORK/abi_test" \
     -L"$LIB" -Wl,-rpath,"$LIB" -lmacinmeter
