@@ -1,6 +1,6 @@
 // C++17 test of libmacinmeter's C ABI (include/macinmeter.h), built and run by tests/abi.rs:
 //   g++ -std=c++17 -Wall -Wextra -Werror abi_test.cpp -lmacinmeter
-//   ./abi_test <scratch dir> [--expected <CLI values file>] [--valgrind]
+//   ./abi_test <scratch dir> [--expected <CLI values file>] [--valgrind] [--only <test>]
 //
 // Expected values come from the rules of docs/ALGORITHM.md (DR Meter 1.0.8), worked by hand in the
 // test (DC, second peak, window counts, album means) or by the small independent
@@ -1634,7 +1634,9 @@ static void test_batch_cancel_token() {
     canceller.join();
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::duration(returned - cancelled_at)).count();
     std::printf("cancel token: the batch returned %.1f ms after the cancel\n", ms);
-    CHECK(ms < (g_valgrind ? 2000.0 : 250.0));  // typically a few ms; generous for a loaded CI machine
+    // A hang guard, not a timing check (bench/cancel-latency.sh measures the latency): a
+    // batch that ignored the token would run its six hours of audio.
+    CHECK(ms < 60000.0);
     CHECK(b.reads > 0);
     CHECK(b.opened == b.closed);
     for (auto& o1 : out) CHECK(o1.status == MM_CANCELLED && o1.result == nullptr);
@@ -2255,14 +2257,16 @@ static void test_cli_files(const std::string& values_path) {
 
 int main(int argc, char** argv) {
     std::string expected;  // the CLI's values for the shipped files (test cli_files)
+    std::string only;      // run this test alone (bench/cancel-latency.sh)
     bool usage_ok = argc >= 2;
     for (int i = 2; i < argc && usage_ok; ++i) {
         if (std::strcmp(argv[i], "--valgrind") == 0) g_valgrind = true;
         else if (std::strcmp(argv[i], "--expected") == 0 && i + 1 < argc) expected = argv[++i];
+        else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = argv[++i];
         else usage_ok = false;
     }
     if (!usage_ok) {
-        std::fprintf(stderr, "usage: %s <scratch dir> [--expected <CLI values file>] [--valgrind]\n", argv[0]);
+        std::fprintf(stderr, "usage: %s <scratch dir> [--expected <CLI values file>] [--valgrind] [--only <test>]\n", argv[0]);
         return 2;
     }
     const std::string dir = argv[1];
@@ -2290,6 +2294,7 @@ int main(int argc, char** argv) {
     };
     int passed = 0, failed = 0;
     for (const Test& t : tests) {
+        if (!only.empty() && only != t.name) continue;
         const int before = g_failures;
         const auto start = std::chrono::steady_clock::now();
         t.run();

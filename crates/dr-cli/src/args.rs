@@ -47,9 +47,14 @@ pub struct Cli {
     #[arg(long)]
     pub album_by_length: bool,
 
-    /// Also write each album's log into its folder as foo_dr.txt.
+    /// Also write each album's log as foo_dr.txt into the folder holding its tracks
+    /// (an existing one is kept unless --overwrite; see README).
     #[arg(long)]
     pub save_logs: bool,
+
+    /// With --save-logs: replace existing foo_dr.txt files of folders measured in full.
+    #[arg(long, requires = "save_logs")]
+    pub overwrite: bool,
 
     /// Files measured at once [default: min(4, cores)].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
@@ -82,6 +87,38 @@ pub struct Cli {
     /// At the end, print what the run cost on standard error (time, MB/s, CPU, memory).
     #[arg(long)]
     pub stats: bool,
+
+    /// Print a completion script for SHELL on standard output, and exit.
+    #[arg(long, value_name = "SHELL", hide = true)]
+    pub completions: Option<clap_complete::Shell>,
+
+    /// Print the man page (roff) on standard output, and exit.
+    #[arg(long, hide = true)]
+    pub man: bool,
+}
+
+/// `--completions SHELL` and `--man`: generated from these definitions. The exit
+/// status when one was asked for, `None` otherwise. Written whole at the end, so a
+/// reader that goes away (`| head`) costs an exit status, not a panic.
+pub fn generate(cli: &Cli) -> Option<u8> {
+    use clap::CommandFactory;
+    use std::io::Write;
+    let mut command = Cli::command();
+    let mut text = Vec::new();
+    if let Some(shell) = cli.completions {
+        clap_complete::generate(shell, &mut command, "macinmeter", &mut text);
+    } else if cli.man {
+        // Rendering into memory cannot fail.
+        let _ = clap_mangen::Man::new(command).render(&mut text);
+    } else {
+        return None;
+    }
+    let mut out = std::io::stdout().lock();
+    Some(if out.write_all(&text).and_then(|()| out.flush()).is_ok() {
+        0
+    } else {
+        1
+    })
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

@@ -6,6 +6,7 @@ mod args;
 mod atomic;
 mod flame;
 mod progress;
+mod saved;
 mod stats;
 mod walk;
 
@@ -20,7 +21,7 @@ use clap::Parser;
 use args::{Cli, Format, LogLayout};
 use dr_core::AlbumWeighting;
 use dr_report::{Failure, LineEnds, LogDate, LogHeader, LogOptions, Report, ReportTrack, ToolInfo, TrackMeta};
-use progress::ProgressView;
+use progress::{ProgressView, RunProgress};
 use walk::Entry;
 
 use dr_report::PRODUCT;
@@ -58,21 +59,41 @@ fn parse_and_run(flame: &mut flame::Flame) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    if cli.paths.is_empty() {
-        eprintln!("error: no PATH given: name the audio files or folders to measure");
-        eprintln!("Usage: macinmeter [OPTIONS] <PATH>...  (see macinmeter --help)");
-        return ExitCode::from(EXIT_USAGE);
+    if let Some(status) = args::generate(&cli) {
+        return ExitCode::from(status);
     }
-    ExitCode::from(run(&cli, flame))
+    if cli.paths.is_empty() {
+        return usage_error("no PATH given: name the audio files or folders to measure");
+    }
+    // Whatever can be found wrong without measuring is, before the first file is opened.
+    let date = match log_date() {
+        Ok(date) => date,
+        Err(reason) => return usage_error(&reason),
+    };
+    if let Some(output) = &cli.output {
+        if let Err(reason) = atomic::check_writable(output) {
+            return usage_error(&format!("{}: cannot write the log: {reason}", output.display()));
+        }
+    }
+    ExitCode::from(run(&cli, date, flame))
+}
+
+fn usage_error(reason: &str) -> ExitCode {
+    eprintln!("error: {reason}");
+    eprintln!("Usage: macinmeter [OPTIONS] <PATH>...  (see macinmeter --help)");
+    ExitCode::from(EXIT_USAGE)
 }
 
 /// A clap error's reason on one line: its first line, without the usage block.
 fn one_line(text: &str) -> String {
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
     let first = lines.next().unwrap_or("error: invalid arguments").trim().to_string();
-    // "the following required arguments were not provided:" names them on the next line.
-    match (first.ends_with(':'), lines.next()) {
-        (true, Some(next)) => format!("{first} {}", next.trim()),
+    let next = lines.next().map(str::trim);
+    match next {
+        // "the following required arguments were not provided:" names them on the next line.
+        Some(next) if first.ends_with(':') => format!("{first} {next}"),
+        // An invalid value: the valid ones follow as "[possible values: text, json]".
+        Some(next) if next.starts_with("[possible values:") => format!("{first} {next}"),
         _ => first,
     }
 }
@@ -85,7 +106,7 @@ enum Outcome {
     Interrupted,
 }
 
-fn run(cli: &Cli, flame: &mut flame::Flame) -> u8 {
+fn run(cli: &Cli, date: LogDate, flame: &mut flame::Flame) -> u8 {
     let clock = stats::RunClock::start();
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let parallelism = cli.parallelism(cores);
@@ -154,8 +175,8 @@ fn run(cli: &Cli, flame: &mut flame::Flame) -> u8 {
         .iter()
         .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
         .collect();
-    let total_bytes: u64 = file_sizes.iter().sum();
-    let view = ProgressView::start(!cli.quiet, progress.clone(), files.len() as u64, total_bytes);
+    let run_progress = Arc::new(RunProgress::new(file_sizes.clone(), parallelism.files));
+    let view = ProgressView::start(!cli.quiet, progress.clone(), run_progress.clone());
     if cli.verbose {
         view.println(&format!(
             "measuring {} files: {} threads, {} files at once, {} packets a batch",
@@ -171,6 +192,7 @@ fn run(cli: &Cli, flame: &mut flame::Flame) -> u8 {
     let control = dr_decode::Control::new().with_cancel(&cancel).with_progress(&progress);
     flame.processing_starts();
     dr_decode::measure_files(&files, &pool, &options, control, |index, result| {
+        run_progress.file_finished(index, result.as_ref().map_or(0, |track| track.result.frames));
         let outcome = match result {
             Ok(track) => {
                 for warning in &track.warnings {
@@ -215,12 +237,17 @@ fn run(cli: &Cli, flame: &mut flame::Flame) -> u8 {
     view.finish();
     let interrupted = cancel.load(Ordering::Relaxed);
     if interrupted {
-        say("interrupted: the log below covers only the files that finished");
+        let log = match &cli.output {
+            Some(path) => format!("the log in {}", path.display()),
+            None => "the log below".to_string(),
+        };
+        say(&format!("interrupted: {log} covers only the files that finished"));
     }
 
     // 4. The report, in input order (failures found while walking keep their place).
     let mut report = Report {
         interrupted,
+        working_folder: std::env::current_dir().ok().map(|dir| display_path(&dir)),
         ..Default::default()
     };
     let mut early = failures_before_decoding.into_iter().peekable();
@@ -240,6 +267,13 @@ fn run(cli: &Cli, flame: &mut flame::Flame) -> u8 {
         run_stats.files += 1;
         run_stats.bytes += size;
     }
+    // Files that did not finish (Ctrl-C): no saved log may claim their folder.
+    let unfinished_files: Vec<PathBuf> = outcomes
+        .iter()
+        .zip(&files)
+        .filter(|(outcome, _)| matches!(outcome, Some(Outcome::Interrupted) | None))
+        .map(|(_, path)| path.clone())
+        .collect();
     for (index, outcome) in outcomes.into_iter().enumerate() {
         while let Some((_, failure)) = early.next_if(|(at, _)| *at == index) {
             report.failures.push(failure);
@@ -256,7 +290,7 @@ fn run(cli: &Cli, flame: &mut flame::Flame) -> u8 {
     let header = LogHeader {
         host: None,
         version: VERSION.into(),
-        date: log_date(),
+        date,
     };
     let log_options = LogOptions {
         channel_columns_for_stereo: cli.channel_columns,
@@ -304,19 +338,23 @@ fn run(cli: &Cli, flame: &mut flame::Flame) -> u8 {
         }
     }
     if cli.save_logs {
-        for (folder, log) in folder_logs(&report, &header, &log_options) {
-            let path = Path::new(&folder).join(SAVED_LOG_NAME);
-            match atomic::write_atomically(&path, log.as_bytes()) {
-                Ok(()) if cli.verbose => say(&format!("saved {}", path.display())),
-                Ok(()) => {}
-                Err(e) => {
-                    eprintln!(
-                        "error: {}: cannot save the log: {}",
-                        path.display(),
-                        walk::io_reason(&e)
-                    );
-                    output_failed = true;
-                }
+        let unfinished: Vec<&Path> = unfinished_files.iter().map(|p| p.as_path()).collect();
+        for folder_log in saved::folder_logs(&report, &header, &log_options, &unfinished) {
+            let path = Path::new(&folder_log.folder).join(SAVED_LOG_NAME);
+            match saved::decide(&folder_log, path.exists(), cli.overwrite) {
+                saved::Decision::Write => match atomic::write_atomically(&path, folder_log.log.as_bytes()) {
+                    Ok(()) if cli.verbose => say(&format!("saved {}", path.display())),
+                    Ok(()) => {}
+                    Err(e) => {
+                        eprintln!(
+                            "error: {}: cannot save the log: {}",
+                            path.display(),
+                            walk::io_reason(&e)
+                        );
+                        output_failed = true;
+                    }
+                },
+                saved::Decision::Skip(why) => say(&format!("note: {}: {why}", path.display())),
             }
         }
     }
@@ -336,40 +374,17 @@ fn run(cli: &Cli, flame: &mut flame::Flame) -> u8 {
     }
 }
 
-/// The `foo_dr.txt` of each folder that has measured tracks: every section whose log
-/// belongs there (a tagged album and the folder's untagged files may share a folder),
-/// rendered as one album log.
-fn folder_logs(report: &Report, header: &LogHeader, options: &LogOptions) -> Vec<(String, String)> {
-    let mut folders: Vec<(String, Report)> = Vec::new();
-    for section in dr_report::sections(report) {
-        if section.tracks.is_empty() {
-            continue;
-        }
-        let at = match folders.iter().position(|(folder, _)| *folder == section.folder) {
-            Some(at) => at,
-            None => {
-                folders.push((section.folder.clone(), Report::default()));
-                folders.len() - 1
-            }
-        };
-        let subset = &mut folders[at].1;
-        subset.tracks.extend(section.tracks.iter().map(|&t| t.clone()));
-        subset.failures.extend(section.failures.iter().map(|&f| f.clone()));
-        subset.interrupted = report.interrupted;
-    }
-    folders
-        .into_iter()
-        .map(|(folder, subset)| (folder, dr_report::album_log(&subset, header, options)))
-        .collect()
-}
-
 /// The log's date: local time, or `MACINMETER_LOG_DATE` ("YYYY-MM-DD HH:MM:SS") for
-/// reproducible logs.
-fn log_date() -> LogDate {
-    std::env::var("MACINMETER_LOG_DATE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(LogDate::now_local)
+/// reproducible logs; a value of another form is refused, not passed over.
+fn log_date() -> Result<LogDate, String> {
+    match std::env::var_os("MACINMETER_LOG_DATE") {
+        None => Ok(LogDate::now_local()),
+        Some(value) => value
+            .to_str()
+            .ok_or_else(|| "MACINMETER_LOG_DATE is not text of the form \"YYYY-MM-DD HH:MM:SS\"".to_string())?
+            .parse()
+            .map_err(|reason| format!("MACINMETER_LOG_DATE: {reason}")),
+    }
 }
 
 fn display_path(path: &Path) -> String {
@@ -431,6 +446,10 @@ mod tests {
         assert_eq!(
             one_line("error: unexpected argument '--x' found\n\nUsage: y"),
             "error: unexpected argument '--x' found"
+        );
+        assert_eq!(
+            one_line("error: invalid value 'xml' for '--format <FORMAT>'\n  [possible values: text, json]\n\nFor more"),
+            "error: invalid value 'xml' for '--format <FORMAT>' [possible values: text, json]"
         );
     }
 }

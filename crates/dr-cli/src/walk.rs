@@ -43,7 +43,7 @@ pub fn collect(paths: &[PathBuf], recursive: bool) -> Vec<Entry> {
             Ok(_) => out.push(Entry::File(path.clone())),
             Err(e) => out.push(Entry::Unreadable {
                 path: path.clone(),
-                reason: io_reason(&e),
+                reason: format!("cannot open: {}", io_reason(&e)),
             }),
         }
     }
@@ -85,7 +85,7 @@ fn walk_dir(dir: &Path, recursive: bool, visited: &mut HashSet<PathBuf>, out: &m
             // A dangling link or a file gone since listing: say so only if it looked like audio.
             Err(e) if is_audio_name(&child) => out.push(Entry::Unreadable {
                 path: child,
-                reason: io_reason(&e),
+                reason: format!("cannot open: {}", io_reason(&e)),
             }),
             Err(_) => {}
         }
@@ -143,19 +143,14 @@ fn take_digits(it: &mut std::iter::Peekable<std::str::Chars<'_>>) -> String {
     s
 }
 
-/// An I/O error as a person reads it, without Rust's "(os error 2)" suffix.
+/// An I/O error as a person reads it: the system's words without Rust's "(os error 2)"
+/// suffix, the wording the decoder's errors use too ("No such file or directory",
+/// "Permission denied"), so every message reads alike.
 pub fn io_reason(e: &std::io::Error) -> String {
-    use std::io::ErrorKind::*;
-    match e.kind() {
-        NotFound => "no such file or folder".into(),
-        PermissionDenied => "permission denied".into(),
-        _ => {
-            let text = e.to_string();
-            match text.find(" (os error") {
-                Some(i) => text[..i].to_string(),
-                None => text,
-            }
-        }
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(i) => text[..i].to_string(),
+        None => text,
     }
 }
 
@@ -219,7 +214,7 @@ mod tests {
         // A file named explicitly is taken whatever its name.
         assert_eq!(collect(&[root.join("Album/cover.jpg")], true).len(), 1);
         assert!(
-            matches!(&collect(&[root.join("nope")], true)[0], Entry::Unreadable { reason, .. } if reason == "no such file or folder")
+            matches!(&collect(&[root.join("nope")], true)[0], Entry::Unreadable { reason, .. } if reason == "cannot open: No such file or directory")
         );
     }
 }

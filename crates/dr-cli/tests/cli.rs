@@ -1,5 +1,8 @@
 //! End-to-end runs of the built `macinmeter` binary: what people see on stdout and
-//! stderr, the exit status, and the files it writes.
+//! stderr, the exit status, and the files it writes. Among them, what a new user meets:
+//! `--save-logs` never destroys a foo_dr.txt, a multi-disc album's log goes where all its
+//! discs are, a bad `-o` or log date is refused before any file is opened, folders are
+//! named by their real names, and no section is without tracks.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -181,13 +184,17 @@ fn output_goes_to_a_file_or_fails_clearly() {
         .unwrap()
         .contains("Official DR value: DR8"));
 
+    // A destination that cannot be written is a usage error, found before measuring.
     let missing = dir.path().join("no/such/dir/log.txt");
     let out = macinmeter(
         &[album.to_str().unwrap(), "-o", missing.to_str().unwrap(), "-q"],
         dir.path(),
     );
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains(&format!("error: {}: cannot write the log", missing.display())));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains(&format!(
+        "error: {}: cannot write the log: No such file or directory",
+        missing.display()
+    )));
 }
 
 #[test]
@@ -197,7 +204,7 @@ fn usage_errors_exit_2_with_a_one_line_reason() {
         (vec!["--no-such-flag", "x"], "--no-such-flag"),
         (vec!["--parallel-files", "0", "x"], "1..=256"),
         (vec!["--parallel-threads", "5000", "x"], "1..=1024"),
-        (vec!["--format", "xml", "x"], "xml"),
+        (vec!["--format", "xml", "x"], "[possible values: text, json]"),
         (vec![], "no PATH given"),
     ] {
         let out = macinmeter(&args, &here);
@@ -243,6 +250,25 @@ fn help_and_version() {
 }
 
 #[test]
+fn completions_and_man_page_come_from_the_options() {
+    let here = fixtures();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = macinmeter(&["--completions", shell], &here);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = text(&out.stdout);
+        assert!(
+            script.contains("macinmeter") && script.contains("save-logs"),
+            "{shell}: {script}"
+        );
+    }
+    let man = macinmeter(&["--man"], &here);
+    assert_eq!(man.status.code(), Some(0));
+    let man = text(&man.stdout);
+    assert!(man.contains(".TH macinmeter 1"), "{man}");
+    assert!(man.contains("overwrite"), "{man}");
+}
+
+#[test]
 fn stats_go_to_stderr_after_the_log() {
     let out = macinmeter(&["--stats", "-q", "album-flac"], &fixtures());
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
@@ -284,4 +310,184 @@ fn bytes_in_flight(line: &str) -> (f64, f64) {
             .unwrap_or_else(|_| panic!("a number after {marker:?} in {line}"))
     };
     (number_after("stats: peak "), number_after("(budget "))
+}
+
+/// The three tagged excerpts (one album: Doug Kaufman / Excerpts A) copied into `to`.
+fn copy_album(to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(fixtures().join("album-flac")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
+    }
+}
+
+const OLD_LOG: &str = "foobar2000 1.6.16 / Dynamic Range Meter 1.1.1\nthe user's own log\n";
+
+#[test]
+fn an_existing_foo_dr_txt_is_kept_unless_overwrite_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_album(&dir.path().join("Album"));
+    let saved = dir.path().join("Album/foo_dr.txt");
+    std::fs::write(&saved, OLD_LOG).unwrap();
+
+    let out = macinmeter(&["--save-logs", "Album"], dir.path());
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&saved).unwrap(), OLD_LOG);
+    let foo_dr = Path::new("Album/foo_dr.txt").display().to_string();
+    assert!(
+        stderr.contains(&format!(
+            "note: {foo_dr}: kept as it was: it already exists (--overwrite replaces it)"
+        )),
+        "{stderr}"
+    );
+
+    let out = macinmeter(&["--save-logs", "--overwrite", "-q", "Album"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let log = std::fs::read_to_string(&saved).unwrap();
+    assert!(log.contains("Doug Kaufman / Excerpts A"), "{log}");
+
+    // --overwrite means nothing without --save-logs.
+    assert_eq!(macinmeter(&["--overwrite", "Album"], dir.path()).status.code(), Some(2));
+}
+
+#[test]
+fn a_folder_with_a_failed_file_does_not_replace_its_log_even_with_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_album(&dir.path().join("Album"));
+    std::fs::write(dir.path().join("Album/04 - cut.flac"), b"fLaC but not really").unwrap();
+    let saved = dir.path().join("Album/foo_dr.txt");
+    std::fs::write(&saved, OLD_LOG).unwrap();
+    let out = macinmeter(&["--save-logs", "--overwrite", "Album"], dir.path());
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&saved).unwrap(), OLD_LOG);
+    assert!(
+        stderr.contains("kept as it was: some files in its folder could not be measured"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_multi_disc_album_log_goes_into_the_folder_holding_its_discs() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_album(&dir.path().join("Box/CD1"));
+    copy_album(&dir.path().join("Box/CD2"));
+    let out = macinmeter(&["--save-logs", "-q", "Box"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let log = std::fs::read_to_string(dir.path().join("Box/foo_dr.txt")).expect("Box/foo_dr.txt");
+    assert_eq!(log.matches("Variations on an Elvish Theme").count(), 2, "{log}");
+    assert!(!dir.path().join("Box/CD1/foo_dr.txt").exists());
+    assert!(!dir.path().join("Box/CD2/foo_dr.txt").exists());
+}
+
+/// Makes a FIFO: opening it for reading blocks until a writer comes, which never does,
+/// so a run that opens it cannot end; a run that ends has not opened it.
+#[cfg(unix)]
+fn fifo(path: &Path) {
+    let made = Command::new("mkfifo").arg(path).status().expect("mkfifo runs");
+    assert!(made.success());
+}
+
+/// Runs macinmeter; a run still going after a generous minute is a hang (it opened the
+/// FIFO), killed and reported, not a timing measurement.
+#[cfg(unix)]
+fn run_guarded(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_macinmeter"))
+        .args(args)
+        .current_dir(dir)
+        .env("MACINMETER_LOG_DATE", DATE)
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("{args:?} opened an audio file: it blocked on the FIFO");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_bad_destination_or_log_date_is_refused_before_any_file_is_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_album(&dir.path().join("Album"));
+    fifo(&dir.path().join("Album/00 - blocks when opened.wav"));
+    std::fs::create_dir(dir.path().join("somefolder")).unwrap();
+    for (args, env, says) in [
+        (
+            vec!["-o", "/nonexistent/out.txt", "Album"],
+            vec![],
+            "error: /nonexistent/out.txt: cannot write the log: No such file or directory",
+        ),
+        (
+            vec!["-o", "somefolder", "Album"],
+            vec![],
+            "error: somefolder: cannot write the log: Is a directory",
+        ),
+        (
+            vec!["Album"],
+            vec![("MACINMETER_LOG_DATE", "yesterday")],
+            "error: MACINMETER_LOG_DATE: log date \"yesterday\" is not \"YYYY-MM-DD HH:MM:SS\"",
+        ),
+    ] {
+        let out = run_guarded(&args, dir.path(), &env);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().next(), Some(says), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn the_current_folder_is_named_by_its_real_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let album = dir.path().join("My Album");
+    std::fs::create_dir(&album).unwrap();
+    for name in ["wav-s16.wav", "flac-24bit-96k.flac"] {
+        std::fs::copy(fixtures().join("formats").join(name), album.join(name)).unwrap();
+    }
+    let out = macinmeter(&["--format", "json", "."], &album);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let doc = text(&out.stdout);
+    let folder = album.canonicalize().unwrap().display().to_string();
+    let folders: Vec<&str> = doc
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("\"folder\": \""))
+        .collect();
+    assert!(!folders.is_empty(), "{doc}");
+    for value in folders {
+        assert_eq!(
+            value.trim_end_matches(['"', ',']),
+            folder.replace('\\', "\\\\"),
+            "{doc}"
+        );
+    }
+}
+
+#[test]
+fn a_file_that_fails_entirely_makes_no_empty_section() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_album(&dir.path().join("Album"));
+    std::fs::create_dir(dir.path().join("Other")).unwrap();
+    std::fs::write(dir.path().join("Other/bad.flac"), b"not audio").unwrap();
+    let out = macinmeter(
+        &["--format", "json", "Album", "Other/bad.flac", "missing.flac"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let doc = text(&out.stdout);
+    // One section (the album), and both failures listed at the top level.
+    assert_eq!(doc.matches("\"kind\": ").count(), 1, "{doc}");
+    assert!(!doc.contains("\"tracks\": []"), "{doc}");
+    assert!(doc.contains("bad.flac") && doc.contains("missing.flac"), "{doc}");
+    let log = text(&macinmeter(&["Album", "Other/bad.flac"], dir.path()).stdout);
+    assert!(!log.contains("Number of tracks:  0"), "{log}");
+    assert!(log.contains("Failed: Other/bad.flac: "), "{log}");
 }

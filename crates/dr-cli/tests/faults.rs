@@ -156,10 +156,10 @@ fn a_folder_that_cannot_be_listed_is_named_and_the_rest_measured() {
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("error: Library/Locked: cannot list folder: permission denied"),
+        stderr.contains("error: Library/Locked: cannot list folder: Permission denied"),
         "{stderr}"
     );
-    assert!(stdout.contains("Failed: Library/Locked: cannot list folder: permission denied"));
+    assert!(stdout.contains("Failed: Library/Locked: cannot list folder: Permission denied"));
     assert!(stdout.contains("open"), "the rest is measured: {stdout}");
 }
 
@@ -184,7 +184,7 @@ fn names_that_are_not_utf8_are_measured_and_shown() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("error: gone\u{FFFD}.flac: no such file or folder"),
+        stderr.contains("error: gone\u{FFFD}.flac: cannot open: No such file or directory"),
         "{stderr}"
     );
     assert!(stdout.contains("Failed: bad\u{FFFD}.wav: unsupported format"));
@@ -280,7 +280,8 @@ fn saved_logs_that_cannot_be_written_are_named_and_the_others_saved() {
     } else {
         eprintln!("note: running with permissions ignored (root): no read-only folder; the log over a directory stands for it");
     }
-    let out = macinmeter(&["Library", "--save-logs", "-q"], root);
+    // --overwrite: B's "log" exists, and replacing it is asked for.
+    let out = macinmeter(&["Library", "--save-logs", "--overwrite", "-q"], root);
     std::fs::set_permissions(root.join("Library/C"), std::fs::Permissions::from_mode(0o755)).unwrap();
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(1), "{stderr}");
@@ -292,7 +293,7 @@ fn saved_logs_that_cannot_be_written_are_named_and_the_others_saved() {
     assert!(temporaries_in(&root.join("Library/B")).is_empty());
     if read_only_c {
         assert!(
-            stderr.contains("error: Library/C/foo_dr.txt: cannot save the log: permission denied"),
+            stderr.contains("error: Library/C/foo_dr.txt: cannot save the log: Permission denied"),
             "{stderr}"
         );
         assert!(!root.join("Library/C/foo_dr.txt").exists());
@@ -311,17 +312,17 @@ fn an_output_that_cannot_be_written_is_named_and_leaves_no_partial_log() {
     std::fs::create_dir(root.join("Album")).unwrap();
     std::fs::write(root.join("Album/t.wav"), wav(3)).unwrap();
 
-    // The target's folder is a device, not a folder: nothing can be created in it.
+    // The target's folder is a device, not a folder: nothing can be created in it. That
+    // is found before measuring: a usage error, and nothing else is written.
     let out = macinmeter(&["Album", "-o", "/dev/full/log.txt", "--save-logs", "-q"], root);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out.stderr).contains("error: /dev/full/log.txt: cannot write the log: Not a directory"),
         "{}",
         text(&out.stderr)
     );
     assert!(out.stdout.is_empty());
-    // --save-logs still did its part.
-    assert!(root.join("Album/foo_dr.txt").is_file());
+    assert!(!root.join("Album/foo_dr.txt").exists());
 
     // The disk "fills" in the middle of writing: a file-size limit makes the write fail
     // (with SIGXFSZ ignored, as `trap ''` leaves it through exec). The old log stays whole.

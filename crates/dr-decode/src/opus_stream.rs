@@ -1,8 +1,9 @@
 //! Opus, which symphonia demuxes (Ogg, Matroska/WebM) but does not decode.
 //!
 //! Decoded with libopus, the reference decoder, through the `opus` crate (safe bindings,
-//! maintained; its `opusic-sys` builds libopus 1.5 from bundled source with cmake and links
-//! it statically, so the binary and the C ABI carry no runtime libopus dependency). libopus
+//! maintained; its `opusic-sys`, patched in from `vendor/opusic-sys`, builds libopus 1.6.1
+//! from bundled source with the `cc` crate and links it statically, so building needs no
+//! cmake and the binary and the C ABI carry no runtime libopus dependency). libopus
 //! is what foobar2000 itself decodes Opus with, which matters for matching its numbers;
 //! the pure-Rust Opus decoders on crates.io are 0.1-era ports without that track record.
 //!

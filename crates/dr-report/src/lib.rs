@@ -31,7 +31,7 @@ mod text_format;
 pub const PRODUCT: &str = "MacinMeter";
 
 pub use channels::{names_from_mask, track_labels, ChannelLabel, SPEAKER_LABELS};
-pub use group::{sections, Section, SectionKind, MISSING_TAG};
+pub use group::{failures_outside_sections, sections, Section, SectionKind, MISSING_TAG};
 pub use json::{json, JSON_SCHEMA};
 pub use model::{
     Failure, LineEnds, LogDate, LogHeader, LogOptions, Report, ReportTrack, ToolInfo, TrackMeta, FAILURE_KINDS,

@@ -79,6 +79,9 @@ pub struct Report {
     pub failures: Vec<Failure>,
     /// The run was stopped before every file was analysed.
     pub interrupted: bool,
+    /// The folder relative paths start from (the CLI's current folder), to name a
+    /// section whose folder is "." or ".." by the real folder. `None`: left as written.
+    pub working_folder: Option<String>,
 }
 
 /// A local wall-clock time, supplied by the caller so that rendering stays a pure

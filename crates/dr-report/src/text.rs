@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::channels::{track_labels, ChannelLabel};
-use crate::group::{sections, Section};
+use crate::group::{failures_outside_sections, sections, Section};
 use crate::model::{Failure, LineEnds, LogHeader, LogOptions, Report, ReportTrack};
 use crate::text_format::{db_text, duration_text, fixed2, one_line, row_name, statistics_name};
 
@@ -225,16 +225,24 @@ fn write_section(out: &mut String, section: &Section<'_>, options: &LogOptions) 
 }
 
 /// The log of a whole run: the head, then every section of [`sections`] separated by
-/// an empty line, then a closing line if the run was interrupted.
+/// an empty line, then the failures no section lists (files and folders that failed
+/// entirely), then a closing line if the run was interrupted.
 pub fn album_log(report: &Report, header: &LogHeader, options: &LogOptions) -> String {
     let mut out = String::new();
     log_head(&mut out, header);
-    for (index, section) in sections(report).iter().enumerate() {
+    let sections = sections(report);
+    for (index, section) in sections.iter().enumerate() {
         if index > 0 {
             line(&mut out, "");
         }
         write_section(&mut out, section, options);
     }
+    let outside = failures_outside_sections(report);
+    if !sections.is_empty() && !outside.is_empty() {
+        line(&mut out, "");
+    }
+    let outside: Vec<&Failure> = outside.iter().filter_map(|&index| report.failures.get(index)).collect();
+    failure_lines(&mut out, &outside);
     if report.interrupted {
         if !report.tracks.is_empty() || !report.failures.is_empty() {
             line(&mut out, "");

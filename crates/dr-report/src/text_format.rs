@@ -47,7 +47,7 @@ pub fn duration_text(seconds: u64) -> String {
     }
 }
 
-fn is_separator(c: char) -> bool {
+pub(crate) fn is_separator(c: char) -> bool {
     c == '/' || c == '\\'
 }
 
@@ -69,15 +69,6 @@ pub(crate) fn file_name_of(path: &str) -> &str {
         Some(_) => path,
         None if trimmed.is_empty() => path,
         None => trimmed,
-    }
-}
-
-/// The name a folder section shows; "." for files given without a folder.
-pub(crate) fn folder_name_of(folder: &str) -> &str {
-    if folder.is_empty() {
-        "."
-    } else {
-        file_name_of(folder)
     }
 }
 
@@ -149,10 +140,6 @@ mod tests {
         assert_eq!(file_name_of("01.flac"), "01.flac");
         assert_eq!(file_name_of("/"), "/");
         assert_eq!(file_name_of(""), "");
-        assert_eq!(folder_name_of("/m/Album"), "Album");
-        assert_eq!(folder_name_of("/m/Album/"), "Album");
-        assert_eq!(folder_name_of(""), ".");
-        assert_eq!(folder_name_of("/"), "/");
     }
 
     #[test]

@@ -67,6 +67,7 @@ fn report() -> Report {
             kind: "malformed".to_string(),
         }],
         interrupted: true,
+        working_folder: None,
     }
 }
 
@@ -185,6 +186,12 @@ fn document_keys_and_values() {
     assert_eq!(failure["path_bytes"][10], 0xff);
     // A valid UTF-8 path carries no bytes.
     assert!(track.get("path_bytes").is_none());
+    // The failure's folder has no track: no section (none is without tracks); the
+    // failure is in the document's list.
+    assert_eq!(albums[0]["failures"], serde_json::json!([]));
+    assert_eq!(albums[1]["failures"], serde_json::json!([]));
+    assert_eq!(doc["failures"][0]["path"], "/m/Other/x.flac");
+    assert_eq!(doc["failures"][0]["reason"], "bad header");
 }
 
 #[test]

@@ -262,7 +262,7 @@ fn a_folder_whose_files_all_failed_gets_only_its_failed_lines() {
                 ..Failure::default()
             },
         ],
-        interrupted: false,
+        ..Report::default()
     };
     let log = album_log(&report, &header(), &LogOptions::default());
     assert_eq!(log.matches("Analyzed: ").count(), 1, "{log}");
@@ -302,4 +302,52 @@ fn headings_use_question_marks_and_the_component_writes_crlf() {
     let cli = album_log(&report, &header(), &LogOptions::default());
     assert!(cli.starts_with(HEAD));
     assert!(!cli.contains('\r'));
+}
+
+#[test]
+fn a_multi_disc_album_belongs_in_the_folder_holding_its_discs() {
+    let disc = |path: &str| {
+        plain_track(TrackMeta {
+            artist: some("A"),
+            album: some("Box"),
+            ..meta(path, 2)
+        })
+    };
+    let report = Report {
+        tracks: vec![disc("/m/Box/CD1/01.flac"), disc("/m/Box/CD2/01.flac")],
+        ..Report::default()
+    };
+    let sections = dr_report::sections(&report);
+    assert_eq!(sections.len(), 1);
+    assert_eq!(sections[0].folder, "/m/Box");
+}
+
+#[test]
+fn the_current_folder_is_named_by_its_real_name() {
+    // `cd "My Album" && macinmeter .` gives paths like "./01.flac".
+    let mut report = Report {
+        tracks: vec![plain_track(meta("./01.flac", 2)), plain_track(meta("./02.flac", 2))],
+        ..Report::default()
+    };
+    report.working_folder = Some("/home/u/My Album".to_string());
+    let sections = dr_report::sections(&report);
+    assert_eq!(sections.len(), 1);
+    assert_eq!(sections[0].folder, "/home/u/My Album");
+    assert_eq!(sections[0].folder_name, "My Album");
+    // "macinmeter ../x.flac" from inside CD1: the folder above.
+    report.tracks = vec![plain_track(meta("../x.flac", 2))];
+    assert_eq!(dr_report::sections(&report)[0].folder_name, "u");
+}
+
+#[test]
+fn an_interrupted_run_says_so_at_the_end_and_an_empty_one_is_the_head() {
+    let mut report = Report {
+        tracks: vec![plain_track(meta("/m/a.flac", 2))],
+        ..Report::default()
+    };
+    assert!(!album_log(&report, &header(), &LogOptions::default()).contains("Interrupted"));
+    report.interrupted = true;
+    let log = album_log(&report, &header(), &LogOptions::default());
+    assert!(log.ends_with(&format!("{DOUBLE_RULE}\n\nInterrupted: not every file was analyzed.\n")));
+    assert_eq!(album_log(&Report::default(), &header(), &LogOptions::default()), HEAD);
 }
