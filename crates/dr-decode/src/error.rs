@@ -218,10 +218,11 @@ fn truncation_lengths(decoded: u64, cut: Cut, sample_rate: u32) -> String {
     }
 }
 
-/// `m:ss` (or `h:mm:ss`), seconds rounded down, the way a player shows a length.
+/// `m:ss` (or `h:mm:ss`), seconds rounded to nearest, as the logs print a duration.
 pub fn format_duration(seconds: f64) -> String {
+    // Rounded to nearest, as the logs round a track's duration (6.6 s is 0:07 in both).
     let total = if seconds.is_finite() && seconds > 0.0 {
-        seconds.floor() as u64
+        seconds.round() as u64
     } else {
         0
     };
@@ -250,7 +251,8 @@ mod tests {
 
     #[test]
     fn durations_read_like_a_player() {
-        assert_eq!(format_duration(121.9), "2:01");
+        assert_eq!(format_duration(121.9), "2:02");
+        assert_eq!(format_duration(121.4), "2:01");
         assert_eq!(format_duration(225.0), "3:45");
         assert_eq!(format_duration(3723.0), "1:02:03");
         assert_eq!(format_duration(f64::NAN), "0:00");

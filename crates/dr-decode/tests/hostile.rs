@@ -8,13 +8,13 @@
 //! | input | outcome |
 //! | --- | --- |
 //! | WAV declaring 65535 channels / 4294967295 Hz | `InvalidParameters`, naming the number and the limit |
-//! | WAV whose data chunk claims 4 GB on a 1 KB file | `Truncated`: decoded 0:00 of 6:45:47 |
+//! | WAV whose data chunk claims 4 GB on a 1 KB file | `Truncated`: decoded 0:00 of 6:45:48 |
 //! | WAV whose data chunk claims more than its RIFF chunk | `Malformed` (the chunk exceeds its parent) |
 //! | WAV with the "unknown length" sizes of a streamed file (0xFFFFFFFF) | measured to the end of the file, no warning |
 //! | float WAV with NaN and ±inf samples | measured; the 4 samples skipped and counted (`nonfinite_samples`), as if silent |
 //! | FLAC STREAMINFO: more frames than the stream has | `Truncated`: decoded 0:04 of 0:08 |
 //! | FLAC STREAMINFO: fewer frames than the stream has | measured whole, with a warning |
-//! | FLAC STREAMINFO: 2^36-1 frames | `Truncated`: decoded 0:04 of 432:51:04 |
+//! | FLAC STREAMINFO: 2^36-1 frames | `Truncated`: decoded 0:04 of 432:51:05 |
 //! | FLAC STREAMINFO: 24 bits, frames taking their depth from it | `Corrupt` at 0:00.000 |
 //! | FLAC STREAMINFO: 24 bits / 1 channel, frames declaring 16 bits / 2 channels | `Malformed`: the header does not describe the frames |
 //! | FLAC frame with a bad CRC-16 (data intact) | `Corrupt` at the frame's time: its frames are missing |
@@ -117,7 +117,8 @@ fn expect_one_warning(track: &MeasuredTrack, at: &str, words: &str) {
 
 /// `h:mm:ss` / `m:ss` of whole seconds, written out here rather than borrowed from the crate.
 fn clock(frames: u64, rate: u32) -> String {
-    let seconds = frames / u64::from(rate);
+    // Rounded to nearest, as logs round durations (integer arithmetic: halves up).
+    let seconds = (2 * frames + u64::from(rate)) / (2 * u64::from(rate));
     let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
     if h > 0 {
         format!("{h}:{m:02}:{s:02}")
@@ -180,7 +181,8 @@ fn wav_headers_with_impossible_or_lying_numbers() {
             clock(declared, RATE)
         ),
     );
-    assert_eq!(clock(declared, RATE), "6:45:47");
+    // 1073741823 frames / 44100 = 24347.88 s -> 24348 s.
+    assert_eq!(clock(declared, RATE), "6:45:48");
 
     // The data chunk claims more than the RIFF chunk that holds it: the header contradicts itself.
     let mut beyond_parent = four_gb.clone();
@@ -287,7 +289,8 @@ fn flac_with_a_lying_streaminfo() {
         ErrorKind::Truncated,
         &format!("truncated: decoded 0:04 of {}", clock((1 << 36) - 1, RATE)),
     );
-    assert_eq!(clock((1 << 36) - 1, RATE), "432:51:04");
+    // 68719476735 / 44100 = 1558264.78 s -> 1558265 s = 432 h 51 min 5 s.
+    assert_eq!(clock((1 << 36) - 1, RATE), "432:51:05");
 
     // Fewer frames declared than the stream holds, every frame intact: measured whole.
     let mut fewer = flac.clone();
@@ -824,7 +827,8 @@ fn aiff_without_its_sound_chunk_is_truncated() {
     expect_error(
         &write(dir.path(), "ssnd.aiff", &renamed),
         ErrorKind::Truncated,
-        "truncated: decoded 0 of 22050 frames",
+        // 22050 frames at 44.1 kHz are 0.5 s: 0:01 rounded to nearest.
+        "truncated: decoded 0:00 of 0:01",
     );
 }
 
