@@ -616,17 +616,9 @@ fn measure_conformance_case(case: &dr_conformance::Case) -> c_abi::TrackResult {
     analyzer.finish()
 }
 
-/// A published dB value as DR Meter prints it: `%.2f`, `-inf` for -infinity, and `0.00`
-/// for anything strictly between -0.01 and 0.01 (no `-0.00`).
+/// A published dB value (-infinity for a linear 0) as DR Meter prints it.
 fn printed_db(db: f32) -> String {
-    let db = f64::from(db);
-    if db == f64::NEG_INFINITY {
-        "-inf".to_string()
-    } else if db.abs() < 0.01 {
-        "0.00".to_string()
-    } else {
-        format!("{db:.2}")
-    }
+    dr_conformance::printed_db(Some(f64::from(db)))
 }
 
 #[test]
@@ -647,7 +639,7 @@ fn conformance_tokens_through_the_c_abi_equal_foobar2000() {
             i64::from(summary.official_dr),
             printed_db(summary.peak_db),
             printed_db(summary.rms_db),
-            format!("{}:{:02}", seconds / 60, seconds % 60),
+            dr_conformance::printed_duration(seconds),
             channels
                 .iter()
                 .map(|c| format!("{:.2}", f64::from(c.dr)))

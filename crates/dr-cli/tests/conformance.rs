@@ -17,20 +17,14 @@ fn macinmeter(args: &[&str], dir: &Path) -> Output {
         .expect("running the macinmeter binary")
 }
 
-/// A published dB value as DR Meter prints it: `%.2f`, `-inf` for null, and `0.00` for
-/// anything strictly between -0.01 and 0.01 (ALGORITHM.md §8).
+/// A JSON dB value (null for -inf) as DR Meter prints it.
 fn printed_db(value: &Value) -> String {
-    match value.as_f64() {
-        None => "-inf".to_string(),
-        Some(db) if db.abs() < 0.01 => "0.00".to_string(),
-        Some(db) => format!("{db:.2}"),
-    }
+    dr_conformance::printed_db(value.as_f64())
 }
 
-/// `m:ss` of a rounded duration (the conformance files are all shorter than an hour).
+/// The duration a row prints: llround(frames / rate) seconds.
 fn printed_duration(frames: u64, rate: u64) -> String {
-    let seconds = (frames as f64 / rate as f64).round() as u64;
-    format!("{}:{:02}", seconds / 60, seconds % 60)
+    dr_conformance::printed_duration((frames as f64 / rate as f64).round() as u64)
 }
 
 #[test]

@@ -235,6 +235,28 @@ pub struct ExpectedRow {
     pub ch_rms: Vec<String>,
 }
 
+/// A dB value as DR Meter prints it (the rule the tokens of [`expected`] follow): `%.2f`
+/// in the C locale, a value strictly between -0.01 and 0.01 as `0.00`, `-inf` for a linear
+/// 0 (`None` or -infinity).
+pub fn printed_db(db: Option<f64>) -> String {
+    match db {
+        None => "-inf".to_string(),
+        Some(db) if db == f64::NEG_INFINITY => "-inf".to_string(),
+        Some(db) if db.abs() < 0.01 => "0.00".to_string(),
+        Some(db) => format!("{db:.2}"),
+    }
+}
+
+/// A duration of whole seconds as DR Meter prints it below an hour: `m:ss` (every
+/// conformance file is shorter).
+pub fn printed_duration(seconds: u64) -> String {
+    assert!(
+        seconds < 3600,
+        "longer formats are not exercised by the conformance files"
+    );
+    format!("{}:{:02}", seconds / 60, seconds % 60)
+}
+
 /// `data/expected.tsv`: foobar2000's tokens for every case, in [`cases`] order.
 pub fn expected() -> Vec<ExpectedRow> {
     tsv_rows(include_str!("../data/expected.tsv"))

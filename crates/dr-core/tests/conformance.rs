@@ -75,20 +75,8 @@ fn measure(case: &Case, pcm: &Pcm) -> TrackResult {
     a.finish().unwrap()
 }
 
-/// §8: a dB value as DR Meter prints it: %.2f in the C locale, a value strictly between
-/// -0.01 and 0.01 as `0.00`, and `-inf` for a linear 0.
 fn printed(db: Option<f32>) -> String {
-    match db {
-        None => "-inf".into(),
-        Some(v) if v > -0.01 && v < 0.01 => "0.00".into(),
-        Some(v) => format!("{:.2}", f64::from(v)),
-    }
-}
-
-/// §8: `m:ss` (every conformance file is shorter than an hour).
-fn printed_duration(seconds: u64) -> String {
-    assert!(seconds < 3600, "longer formats are not exercised here");
-    format!("{}:{:02}", seconds / 60, seconds % 60)
+    dr_conformance::printed_db(db.map(f64::from))
 }
 
 /// The row as foobar2000 prints it, in `ExpectedRow`'s form.
@@ -98,7 +86,7 @@ fn row(id: &str, t: &TrackResult) -> ExpectedRow {
         dr: u32::try_from(t.official_dr).expect("DR is never negative"),
         peak: printed(t.peak_db()),
         rms: printed(t.rms_db()),
-        duration: printed_duration(t.rounded_seconds()),
+        duration: dr_conformance::printed_duration(t.rounded_seconds()),
         ch_dr: t.channels.iter().map(|c| printed(Some(c.dr))).collect(),
         ch_rms: t.channels.iter().map(|c| printed(c.rms_db())).collect(),
     }
