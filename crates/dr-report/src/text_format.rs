@@ -153,18 +153,6 @@ mod tests {
     }
 
     #[test]
-    fn durations_by_size() {
-        assert_eq!(duration_text(0), "0:00");
-        assert_eq!(duration_text(60), "1:00");
-        assert_eq!(duration_text(3599), "59:59");
-        assert_eq!(duration_text(3600), "1:00:00");
-        assert_eq!(duration_text(86_399), "23:59:59");
-        assert_eq!(duration_text(86_400), "1d 0:00:00");
-        assert_eq!(duration_text(604_799), "6d 23:59:59");
-        assert_eq!(duration_text(604_800), "1wk 0d 0:00:00");
-    }
-
-    #[test]
     fn db_values_never_print_negative_zero() {
         assert_eq!(db_text(Some(-0.004)), "0.00");
         assert_eq!(db_text(Some(-0.009)), "0.00");

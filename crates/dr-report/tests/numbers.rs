@@ -40,6 +40,14 @@ fn published_db_values_print_like_dr_meter() {
 fn durations_split_whole_seconds_into_units() {
     assert_eq!(duration_text(0), "0:00");
     assert_eq!(duration_text(59), "0:59");
+    assert_eq!(duration_text(60), "1:00");
+    // Each unit from its first value: 1 h, 1 d, 1 wk; and the last value before each.
+    assert_eq!(duration_text(3599), "59:59");
+    assert_eq!(duration_text(3600), "1:00:00");
+    assert_eq!(duration_text(86_399), "23:59:59");
+    assert_eq!(duration_text(86_400), "1d 0:00:00");
+    assert_eq!(duration_text(604_799), "6d 23:59:59");
+    assert_eq!(duration_text(604_800), "1wk 0d 0:00:00");
     assert_eq!(duration_text(3723), "1:02:03");
     assert_eq!(duration_text(280), "4:40");
     // 1 day, 2 hours, 3 minutes, 4 seconds = 93784 s.
