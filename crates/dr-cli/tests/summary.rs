@@ -90,7 +90,7 @@ fn summary_lists_each_album_once_sorted_by_dr() {
         .into_iter()
         .map(|(folder, (dr, tracks))| (dr, tracks, format!("./{folder}")))
         .collect();
-    expected.sort();
+    expected.sort_by(|a, b| (a.0, &a.2).cmp(&(b.0, &b.2)));
     assert_eq!(lines.len(), 1 + expected.len(), "{stdout}");
     assert_eq!(
         lines[0].split_whitespace().collect::<Vec<_>>(),
