@@ -29,6 +29,14 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
+    /// One line per album instead of the log: DR, tracks, artist, album, folder.
+    #[arg(long, conflicts_with = "log")]
+    pub summary: bool,
+
+    /// Albums of --summary and --format csv by DR (lowest first) or name [default: as found].
+    #[arg(long, value_enum, value_name = "KEY")]
+    pub sort: Option<SortKey>,
+
     /// Log layout: DR Meter's album sections (for any number of tracks), or the detailed
     /// per-channel statistics of each track.
     #[arg(long, value_enum, default_value_t = LogLayout::Album)]
@@ -125,6 +133,16 @@ pub fn generate(cli: &Cli) -> Option<u8> {
 pub enum Format {
     Text,
     Json,
+    Csv,
+}
+
+/// `--sort`: the order of albums.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SortKey {
+    // Official DR ascending (the most compressed first); equal values by name.
+    Dr,
+    // Artist, album, folder, ignoring case.
+    Name,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -143,6 +161,28 @@ pub struct Parallelism {
 }
 
 impl Cli {
+    /// Why the output options asked for do not go together, if they do not.
+    pub fn output_conflict(&self) -> Option<&'static str> {
+        if self.summary && self.format == Format::Json {
+            Some(
+                "--summary does not combine with --format json: the JSON document's \"albums\" already are the summary",
+            )
+        } else if self.sort.is_some() && !self.summary && self.format != Format::Csv {
+            Some("--sort orders the albums of --summary and --format csv; the log and JSON keep the order of the files")
+        } else {
+            None
+        }
+    }
+
+    /// The order of albums in the summary and the CSV.
+    pub fn album_order(&self) -> dr_report::AlbumOrder {
+        match self.sort {
+            None => dr_report::AlbumOrder::Run,
+            Some(SortKey::Dr) => dr_report::AlbumOrder::Dr,
+            Some(SortKey::Name) => dr_report::AlbumOrder::Name,
+        }
+    }
+
     pub fn parallelism(&self, cores: usize) -> Parallelism {
         if self.serial {
             return Parallelism {

@@ -1,5 +1,5 @@
 //! `macinmeter`: measures the Dynamic Range of audio files and folders and prints
-//! foobar2000 DR Meter logs (or JSON).
+//! foobar2000 DR Meter logs (or JSON, CSV, a one-line-per-album summary).
 
 mod arenas;
 mod args;
@@ -70,6 +70,9 @@ fn parse_and_run(flame: &mut flame::Flame) -> ExitCode {
         Ok(date) => date,
         Err(reason) => return usage_error(&reason),
     };
+    if let Some(reason) = cli.output_conflict() {
+        return usage_error(reason);
+    }
     if let Some(output) = &cli.output {
         if let Err(reason) = atomic::check_writable(output) {
             return usage_error(&format!("{}: cannot write the log: {reason}", output.display()));
@@ -212,7 +215,7 @@ fn run(cli: &Cli, date: LogDate, flame: &mut flame::Flame) -> u8 {
                     ));
                 }
                 if cli.verbose {
-                    let dr = format!("DR{}", track.result.official_dr);
+                    let dr = dr_report::official_dr_text(track.result.official_dr);
                     view.println(&format!("{dr:<5} {}", track.info.path.display()));
                 }
                 view.set_current(&file_name(&track.info.path));
@@ -302,6 +305,9 @@ fn run(cli: &Cli, date: LogDate, flame: &mut flame::Flame) -> u8 {
         },
     };
     let text = match (cli.format, cli.log) {
+        (Format::Text, _) if cli.summary => dr_report::summary(&report, cli.album_order(), &log_options),
+        (Format::Csv, _) if cli.summary => dr_report::albums_csv(&report, cli.album_order(), &log_options),
+        (Format::Csv, _) => dr_report::tracks_csv(&report, cli.album_order(), &log_options),
         (Format::Json, _) => dr_report::json(
             &report,
             &ToolInfo {

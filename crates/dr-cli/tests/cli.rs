@@ -204,7 +204,7 @@ fn usage_errors_exit_2_with_a_one_line_reason() {
         (vec!["--no-such-flag", "x"], "--no-such-flag"),
         (vec!["--parallel-files", "0", "x"], "1..=256"),
         (vec!["--parallel-threads", "5000", "x"], "1..=1024"),
-        (vec!["--format", "xml", "x"], "[possible values: text, json]"),
+        (vec!["--format", "xml", "x"], "[possible values: text, json, csv]"),
         (vec![], "no PATH given"),
     ] {
         let out = macinmeter(&args, &here);

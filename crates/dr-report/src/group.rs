@@ -14,6 +14,16 @@ pub enum SectionKind {
     Folder,
 }
 
+impl SectionKind {
+    /// "album" or "folder", as JSON and CSV name the kind.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SectionKind::Album { .. } => "album",
+            SectionKind::Folder => "folder",
+        }
+    }
+}
+
 /// One section of the album log: one `foo_dr.txt` when logs are saved per folder.
 /// Every section has at least one track.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::channels::track_labels;
-use crate::group::{sections, SectionKind};
+use crate::group::sections;
 use crate::model::{tag, Failure, LogDate, LogOptions, Report, ReportTrack, ToolInfo};
 
 /// Bump when a key changes meaning (LOG_FORMAT.md).
@@ -130,8 +130,7 @@ fn json_track(track: &ReportTrack) -> JsonTrack<'_> {
         codec: &meta.codec,
         sample_rate: meta.sample_rate,
         bits: meta.bits_per_sample,
-        // Rounded as logs print it: a bitrate is a property, not a measurement.
-        bitrate_kbps: meta.bitrate_kbps.filter(|k| k.is_finite()).map(|k| k.round() as u32),
+        bitrate_kbps: meta.rounded_bitrate_kbps(),
         channels: meta.channels,
         frames: result.frames,
         windows: result.windows,
@@ -172,10 +171,7 @@ pub fn json(report: &Report, tool: &ToolInfo, date: LogDate, options: &LogOption
         .map(|section| {
             let album = section.album_result(options.album_weighting);
             JsonAlbum {
-                kind: match section.kind {
-                    SectionKind::Album { .. } => "album",
-                    SectionKind::Folder => "folder",
-                },
+                kind: section.kind.name(),
                 artist: section.artist(),
                 album: section.album(),
                 folder: section.folder.clone(),

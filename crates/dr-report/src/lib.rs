@@ -1,5 +1,5 @@
-//! foobar2000 DR Meter 1.0.8's logs and JSON for MacinMeter results
-//! (the project's `docs/LOG_FORMAT.md`).
+//! foobar2000 DR Meter 1.0.8's logs, JSON, CSV and a one-line-per-album summary for
+//! MacinMeter results (the project's `docs/LOG_FORMAT.md`).
 //!
 //! Every renderer is a pure function of the results, their metadata and a clock value
 //! supplied by the caller: no I/O, no threads. The CLI and the C ABI (foobar2000
@@ -21,20 +21,24 @@
 //! formats them.
 
 mod channels;
+mod csv;
 mod group;
 mod json;
 mod model;
+mod summary;
 mod text;
 mod text_format;
 
 /// The product name every log and JSON document carries (CLI and C ABI alike).
 pub const PRODUCT: &str = "MacinMeter";
 
+pub use self::csv::{albums_csv, tracks_csv, ALBUM_COLUMNS, TRACK_COLUMNS};
 pub use channels::{names_from_mask, track_labels, ChannelLabel, SPEAKER_LABELS};
 pub use group::{failures_outside_sections, sections, Section, SectionKind, MISSING_TAG};
 pub use json::{json, JSON_SCHEMA};
 pub use model::{
     Failure, LineEnds, LogDate, LogHeader, LogOptions, Report, ReportTrack, ToolInfo, TrackMeta, FAILURE_KINDS,
 };
+pub use summary::{albums, summary, AlbumEntry, AlbumOrder};
 pub use text::{album_log, album_section_log, track_log};
-pub use text_format::{db_text, duration_text, fixed2};
+pub use text_format::{db_text, duration_text, fixed2, official_dr_text};

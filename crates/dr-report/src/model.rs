@@ -220,4 +220,11 @@ impl TrackMeta {
     pub(crate) fn section_artist(&self) -> Option<&str> {
         tag(&self.album_artist).or_else(|| tag(&self.artist))
     }
+
+    /// The bitrate as a track's own value is printed: rounded to nearest (a bitrate is a
+    /// property, not a measurement).
+    pub(crate) fn rounded_bitrate_kbps(&self) -> Option<u32> {
+        // `as` saturates: no overflow whatever the value.
+        self.bitrate_kbps.filter(|k| k.is_finite()).map(|k| k.round() as u32)
+    }
 }

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use crate::channels::{track_labels, ChannelLabel};
 use crate::group::{failures_outside_sections, sections, Section};
 use crate::model::{Failure, LineEnds, LogHeader, LogOptions, Report, ReportTrack};
-use crate::text_format::{db_text, duration_text, fixed2, one_line, row_name, statistics_name};
+use crate::text_format::{db_text, duration_text, fixed2, official_dr_text, one_line, row_name, statistics_name};
 
 const RULE: &str = "--------------------------------------------------------------------------------";
 const DOUBLE_RULE: &str = "================================================================================";
@@ -21,7 +21,7 @@ const NAME_CUT_MARK: &str = "(\u{2026})";
 /// Every channel cell (`%10.2f dB`, `%8s dBFS`, its header `%13s`) is this wide.
 const CELL_WIDTH: usize = 13;
 /// The last line of an interrupted run's log.
-const INTERRUPTED_LINE: &str = "Interrupted: not every file was analyzed.";
+pub(crate) const INTERRUPTED_LINE: &str = "Interrupted: not every file was analyzed.";
 
 fn line(out: &mut String, text: &str) {
     out.push_str(text);
@@ -39,7 +39,7 @@ fn log_head(out: &mut String, header: &LogHeader) {
     line(out, "");
 }
 
-fn with_line_ends(text: String, line_ends: LineEnds) -> String {
+pub(crate) fn with_line_ends(text: String, line_ends: LineEnds) -> String {
     match line_ends {
         LineEnds::Lf => text,
         LineEnds::CrLf => text.replace('\n', "\r\n"),
@@ -90,7 +90,7 @@ fn table_row(track: &ReportTrack, columns: &[ChannelLabel]) -> String {
     let result = &track.result;
     let mut text = format!(
         "{:<5}{:>10} dBFS{:>9} dBFS{:>10} ",
-        format!("DR{}", result.official_dr),
+        official_dr_text(result.official_dr),
         db_text(result.peak_db()),
         db_text(result.rms_db()),
         duration_text(result.rounded_seconds()),
@@ -217,7 +217,7 @@ fn write_section(out: &mut String, section: &Section<'_>, options: &LogOptions) 
     line(out, "");
     labelled(out, "Number of tracks:", &section.tracks.len().to_string());
     let album = section.album_result(options.album_weighting);
-    labelled(out, "Official DR value:", &format!("DR{}", album.official_dr));
+    labelled(out, "Official DR value:", &official_dr_text(album.official_dr));
     line(out, "");
     technical_footer(out, &section.tracks);
     line(out, DOUBLE_RULE);
@@ -356,7 +356,10 @@ pub fn track_log(track: &ReportTrack, header: &LogHeader, options: &LogOptions) 
     }
     line(&mut out, RULE);
     line(&mut out, "");
-    line(&mut out, &format!("Official DR Value: DR{}", result.official_dr));
+    line(
+        &mut out,
+        &format!("Official DR Value: {}", official_dr_text(result.official_dr)),
+    );
     line(
         &mut out,
         &format!("Precise DR Value: {} dB", fixed2(f64::from(result.dr))),

@@ -29,6 +29,11 @@ pub fn db_text(db: Option<f32>) -> String {
     }
 }
 
+/// An Official DR value as the logs print it: `DR12`.
+pub fn official_dr_text(official_dr: i32) -> String {
+    format!("DR{official_dr}")
+}
+
 /// ALGORITHM.md §8: whole seconds as `m:ss` below an hour, `h:mm:ss` below a day,
 /// `Dd h:mm:ss` below a week, `Wwk Dd h:mm:ss` from a week.
 pub fn duration_text(seconds: u64) -> String {

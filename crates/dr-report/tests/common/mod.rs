@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use dr_core::{ChannelResult, TrackResult};
-use dr_report::{LogDate, LogHeader, ReportTrack, TrackMeta};
+use dr_report::{LogDate, LogHeader, Report, ReportTrack, TrackMeta};
 
 pub const RULE: &str = "--------------------------------------------------------------------------------";
 pub const DOUBLE_RULE: &str = "================================================================================";
@@ -108,10 +108,15 @@ pub fn some(text: &str) -> Option<String> {
 
 /// A stereo track of one minute with DR 10 at `path`, for grouping tests.
 pub fn plain_track(meta: TrackMeta) -> ReportTrack {
-    let channels = vec![channel(10.0, -12.0, -1.0), channel(10.0, -12.0, -1.0)];
+    track_with_dr(meta, 10.0)
+}
+
+/// A stereo minute at 44.1 kHz, both channels and the track DR `dr`, Peak -1 dBFS, RMS -12 dBFS.
+pub fn track_with_dr(meta: TrackMeta, dr: f32) -> ReportTrack {
+    let channels = vec![channel(dr, -12.0, -1.0), channel(dr, -12.0, -1.0)];
     ReportTrack {
         meta,
-        result: result(44_100, 44_100 * 60, channels, 10.0, (Some(-1.0), Some(-12.0))),
+        result: result(44_100, 44_100 * 60, channels, dr, (Some(-1.0), Some(-12.0))),
     }
 }
 
@@ -123,4 +128,30 @@ pub fn lines(lines: &[&str]) -> String {
         text.push('\n');
     }
     text
+}
+
+/// Metadata of [`meta`] with artist and album tags.
+pub fn tagged(path: &str, artist: &str, album: &str) -> TrackMeta {
+    TrackMeta {
+        artist: some(artist),
+        album: some(album),
+        ..meta(path, 2)
+    }
+}
+
+/// Three albums, their tracks interleaved (the DRs binary-exact, so means are exact):
+/// - Beta / Zeta over CD1 and CD2: DR 10.25 and 11.75, mean 11.00 -> DR11, folder /m/Beta/Zeta;
+/// - alpha / One: DR 8.5 -> trunc(9.0) = DR9;
+/// - two untagged files of /m/Loose: DR 11 each -> DR11, shown as ? / ?.
+pub fn library() -> Report {
+    Report {
+        tracks: vec![
+            track_with_dr(tagged("/m/Beta/Zeta/CD1/01.flac", "Beta", "Zeta"), 10.25),
+            track_with_dr(tagged("/m/alpha/One/01.flac", "alpha", "One"), 8.5),
+            track_with_dr(tagged("/m/Beta/Zeta/CD2/01.flac", "Beta", "Zeta"), 11.75),
+            track_with_dr(meta("/m/Loose/a.flac", 2), 11.0),
+            track_with_dr(meta("/m/Loose/b.flac", 2), 11.0),
+        ],
+        ..Report::default()
+    }
 }
