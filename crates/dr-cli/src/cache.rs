@@ -142,27 +142,11 @@ impl Cache {
                 warn_unusable(&path, &reason);
                 return None;
             }
-            Err(Problem::Foreign(reason)) => {
-                let aside = match set_aside(&path) {
-                    Ok(aside) => aside,
-                    Err(e) => {
-                        warn_unusable(&path, &format!("{reason}, and it cannot be set aside: {e}"));
-                        return None;
-                    }
-                };
-                eprintln!(
-                    "warning: results cache {}: {reason}; set aside as {} and started anew",
-                    path.display(),
-                    aside.display()
-                );
-                match open_checked(&path) {
-                    Ok(connection) => connection,
-                    Err(Problem::Unusable(reason) | Problem::Foreign(reason)) => {
-                        warn_unusable(&path, &reason);
-                        return None;
-                    }
-                }
-            }
+            Err(Problem::Foreign(reason)) => match open_checked(&path) {
+                // Another run set it aside and started anew meanwhile: use that one.
+                Ok(connection) => connection,
+                Err(_) => start_anew(&path, &reason)?,
+            },
         };
         Some(Cache {
             connection,
@@ -247,6 +231,29 @@ impl Cache {
                 "warning: results cache {}: cannot store results ({e}); files measured now will be measured again next time",
                 self.path.display()
             );
+        }
+    }
+}
+
+/// Sets the file at `path` aside (with a warning saying why) and opens a new database there.
+fn start_anew(path: &Path, reason: &str) -> Option<Connection> {
+    let aside = match set_aside(path) {
+        Ok(aside) => aside,
+        Err(e) => {
+            warn_unusable(path, &format!("{reason}, and it cannot be set aside: {e}"));
+            return None;
+        }
+    };
+    eprintln!(
+        "warning: results cache {}: {reason}; set aside as {} and started anew",
+        path.display(),
+        aside.display()
+    );
+    match open_checked(path) {
+        Ok(connection) => Some(connection),
+        Err(Problem::Unusable(reason) | Problem::Foreign(reason)) => {
+            warn_unusable(path, &reason);
+            None
         }
     }
 }
