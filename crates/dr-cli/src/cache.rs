@@ -36,6 +36,14 @@ pub struct AnalyserVersion {
 }
 
 impl AnalyserVersion {
+    /// The version of results measured with `options`.
+    pub fn of(options: &dr_decode::DecodeOptions) -> AnalyserVersion {
+        AnalyserVersion {
+            exclude_lfe: options.exclude_lfe,
+            weight_by_loudness: options.channel_weighting == dr_core::ChannelWeighting::Loudness,
+        }
+    }
+
     fn text(&self) -> String {
         format!(
             "revision {ANALYSER_REVISION}; dr-core {}; dr-decode {}; exclude-lfe {}; weight-by-loudness {}",
@@ -65,7 +73,7 @@ const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS results (
 /// `MACINMETER_NO_CACHE` set and not empty: as `--no-cache`. The repository's
 /// .cargo/config.toml sets it for what cargo runs (tests, `cargo run`), so the golden and
 /// conformance tests measure and are never answered by results an older build stored.
-pub fn off_by_environment() -> bool {
+fn off_by_environment() -> bool {
     std::env::var_os("MACINMETER_NO_CACHE").is_some_and(|value| !value.is_empty())
 }
 
@@ -102,10 +110,24 @@ pub struct KeptTrack {
     pub warnings: Vec<String>,
 }
 
-/// One input file before measuring: its kept result, or the stamp to store a new one under.
-pub enum Lookup {
-    Kept(Box<KeptTrack>),
-    Measure(Option<FileStamp>),
+/// A run's files split by the cache (indices into the run's list of files).
+#[derive(Default)]
+pub struct Split {
+    /// The results reused.
+    pub kept: Vec<(usize, KeptTrack)>,
+    /// The files to measure, each with the stamp to store its result under.
+    pub to_measure: Vec<(usize, Option<FileStamp>)>,
+}
+
+/// Which of `files` need measuring: all of them without a cache.
+pub fn split(cache: Option<&Cache>, files: &[PathBuf]) -> Split {
+    match cache {
+        Some(cache) => cache.look_up(files),
+        None => Split {
+            kept: Vec::new(),
+            to_measure: (0..files.len()).map(|index| (index, None)).collect(),
+        },
+    }
 }
 
 pub struct Cache {
@@ -117,9 +139,17 @@ pub struct Cache {
 }
 
 impl Cache {
-    /// Opens the database at `explicit` or the default place. `None`, after one warning on
-    /// standard error, when it cannot be used.
-    pub fn open(explicit: Option<&Path>, analyser: AnalyserVersion) -> Option<Cache> {
+    /// The run's cache: `None` with `--no-cache` (`no_cache`) or `MACINMETER_NO_CACHE`, or
+    /// when it cannot be used (after one warning on standard error); else the database at
+    /// `explicit` or the default place, for results measured with `options`.
+    pub fn for_run(no_cache: bool, explicit: Option<&Path>, options: &dr_decode::DecodeOptions) -> Option<Cache> {
+        if no_cache || off_by_environment() {
+            return None;
+        }
+        Cache::open(explicit, AnalyserVersion::of(options))
+    }
+
+    fn open(explicit: Option<&Path>, analyser: AnalyserVersion) -> Option<Cache> {
         let path = match explicit {
             Some(path) => path.to_path_buf(),
             None => {
@@ -158,32 +188,30 @@ impl Cache {
 
     /// Each file's kept result, or what to store its new one under. A file the cache
     /// cannot answer for (unreadable stamp, a query error, an unreadable record) is measured.
-    pub fn look_up(&self, files: &[PathBuf]) -> Vec<Lookup> {
+    fn look_up(&self, files: &[PathBuf]) -> Split {
         // One read transaction: one snapshot, and no lock taken per file.
         let transaction = self.connection.unchecked_transaction().ok();
         let mut statement = self
             .connection
             .prepare("SELECT size, mtime_ns, analyser, record FROM results WHERE path = ?1")
             .ok();
-        let lookups = files
-            .iter()
-            .map(|path| {
-                let stamp = FileStamp::of(path);
-                let kept = match (&mut statement, stamp, key(path)) {
-                    (Some(statement), Some(stamp), Some(key)) => self.kept(statement, path, stamp, &key),
-                    _ => None,
-                };
-                match kept {
-                    Some(kept) => Lookup::Kept(Box::new(kept)),
-                    None => Lookup::Measure(stamp),
-                }
-            })
-            .collect();
+        let mut split = Split::default();
+        for (index, path) in files.iter().enumerate() {
+            let stamp = FileStamp::of(path);
+            let kept = match (&mut statement, stamp, key(path)) {
+                (Some(statement), Some(stamp), Some(key)) => self.kept(statement, path, stamp, &key),
+                _ => None,
+            };
+            match kept {
+                Some(kept) => split.kept.push((index, kept)),
+                None => split.to_measure.push((index, stamp)),
+            }
+        }
         drop(statement);
         if let Some(transaction) = transaction {
             let _ = transaction.finish();
         }
-        lookups
+        split
     }
 
     fn kept(

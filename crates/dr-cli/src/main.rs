@@ -174,34 +174,14 @@ fn run(cli: &Cli, date: LogDate, flame: &mut flame::Flame) -> u8 {
         let _ = ctrlc::set_handler(move || cancel.store(true, Ordering::Relaxed));
     }
     // Results kept by earlier runs are reused; only the other files are measured.
-    let outcomes: Mutex<Vec<Option<Outcome>>> = Mutex::new((0..files.len()).map(|_| None).collect());
-    let cache = if cli.no_cache || cache::off_by_environment() {
-        None
-    } else {
-        cache::Cache::open(
-            cli.cache.as_deref(),
-            cache::AnalyserVersion {
-                exclude_lfe: options.exclude_lfe,
-                weight_by_loudness: options.channel_weighting == dr_core::ChannelWeighting::Loudness,
-            },
-        )
-    };
-    let mut to_measure: Vec<(usize, Option<cache::FileStamp>)> = Vec::new();
-    match &cache {
-        Some(cache) => {
-            let mut all = outcomes.lock().unwrap_or_else(|e| e.into_inner());
-            for (index, lookup) in cache.look_up(&files).into_iter().enumerate() {
-                match lookup {
-                    cache::Lookup::Kept(kept) => {
-                        announce(cli, &kept, &|line| eprintln!("{line}"));
-                        all[index] = Some(Outcome::FromCache(Box::new(kept.track)));
-                    }
-                    cache::Lookup::Measure(stamp) => to_measure.push((index, stamp)),
-                }
-            }
-        }
-        None => to_measure.extend((0..files.len()).map(|index| (index, None))),
+    let mut outcomes: Vec<Option<Outcome>> = (0..files.len()).map(|_| None).collect();
+    let cache = cache::Cache::for_run(cli.no_cache, cli.cache.as_deref(), &options);
+    let cache::Split { kept, to_measure } = cache::split(cache.as_ref(), &files);
+    for (index, kept) in kept {
+        announce(cli, &kept, &|line| eprintln!("{line}"));
+        outcomes[index] = Some(Outcome::FromCache(Box::new(kept.track)));
     }
+    let outcomes = Mutex::new(outcomes);
     let cache_in_use = cache.is_some();
     let cache = Mutex::new(cache);
     let measure_paths: Vec<&Path> = to_measure.iter().map(|&(index, _)| files[index].as_path()).collect();
