@@ -442,3 +442,43 @@ fn the_default_cache_is_in_the_xdg_cache_folder_and_no_cache_writes_nothing() {
     assert_eq!(from_cache(&run(&["--stats", "music"])), Some(FILES));
     assert_eq!(everything_in(d), library_before, "nothing is written beside the music");
 }
+
+/// The `warning:` lines of a run's standard error.
+fn warnings(out: &Output) -> Vec<String> {
+    text(&out.stderr)
+        .lines()
+        .filter(|l| l.starts_with("warning: "))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_reused_result_warns_as_its_measurement_did() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A float WAV with a NaN sample, and an MP3 with a stretch of its frames overwritten.
+    let mut wav = std::fs::read(fixtures().join("formats/wav-f32.wav")).unwrap();
+    let data = wav.windows(4).position(|w| w == b"data").unwrap() + 8;
+    wav[data + 4000..data + 4004].copy_from_slice(&f32::NAN.to_le_bytes());
+    std::fs::write(d.join("nan.wav"), wav).unwrap();
+    let mut mp3 = std::fs::read(fixtures().join("formats/mp3-cbr192.mp3")).unwrap();
+    let middle = mp3.len() / 2;
+    mp3[middle..middle + 3000].fill(0x55);
+    std::fs::write(d.join("damaged.mp3"), mp3).unwrap();
+
+    let reference = macinmeter(&["--no-cache", "nan.wav", "damaged.mp3"], d);
+    let expected = warnings(&reference);
+    assert!(
+        expected
+            .iter()
+            .any(|w| w.starts_with("warning: nan.wav: 1 samples are NaN"))
+            && expected.iter().any(|w| w.starts_with("warning: damaged.mp3: ")),
+        "{expected:?}"
+    );
+    let first = cached(d, &["nan.wav", "damaged.mp3"]);
+    let again = cached(d, &["nan.wav", "damaged.mp3"]);
+    assert_eq!(from_cache(&again), Some(2));
+    assert_eq!(warnings(&first), expected);
+    assert_eq!(warnings(&again), expected);
+    assert_eq!(again.stdout, reference.stdout);
+}
