@@ -78,7 +78,7 @@ fn off_by_environment() -> bool {
 }
 
 /// The default database: `<the platform's cache folder>/macinmeter/results.sqlite3`.
-pub fn default_path() -> Option<PathBuf> {
+fn default_path() -> Option<PathBuf> {
     let base = directories::BaseDirs::new()?;
     Some(base.cache_dir().join("macinmeter").join("results.sqlite3"))
 }
