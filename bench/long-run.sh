@@ -18,6 +18,8 @@
 # the loudest 20 % are the loud windows (one 0.01 dB key: -21.08 dB), the second-highest window peak is the
 # smaller spike: DR left = 20·log10(0.75/0.08831), right = 20·log10(0.5/0.08831).
 set -eu
+# Every run measures: the CLI's results cache would answer repeated runs with stored results.
+export MACINMETER_NO_CACHE=1
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SCRATCH=${SCRATCH:-/work/scratch/long-run}

@@ -21,6 +21,8 @@
 #
 # Linux with GNU time (/usr/bin/time: apt-get install time). The corpus: bench/make-corpus.sh.
 set -euo pipefail
+# Every run measures: the CLI's results cache would answer repeated runs with stored results.
+export MACINMETER_NO_CACHE=1
 
 [ $# -ge 1 ] && [ -d "$1" ] || { echo "usage: $0 CORPUS_DIR [BINARY...]" >&2; exit 2; }
 CORPUS=$(cd "$1" && pwd)

@@ -17,6 +17,8 @@
 # Rust has no fast-math, and every published value goes through libm rather than the C
 # library, so the bits must not depend on the opt level or the platform.
 set -euo pipefail
+# Every run measures: the CLI's results cache would answer repeated runs with stored results.
+export MACINMETER_NO_CACHE=1
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 target=x86_64-pc-windows-gnu

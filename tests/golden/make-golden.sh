@@ -8,6 +8,8 @@
 # tests/reference/README.md for the version expected.json was made with).
 # Paths are given relative to the workspace root, as golden.rs gives them.
 set -euo pipefail
+# Every run measures: the CLI's results cache would answer repeated runs with stored results.
+export MACINMETER_NO_CACHE=1
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 export MACINMETER_LOG_DATE="2026-11-21 14:03:07"

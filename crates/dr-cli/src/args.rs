@@ -84,6 +84,16 @@ pub struct Cli {
     #[arg(long)]
     pub exclude_lfe: bool,
 
+    /// The results cache to use [default: <the user's cache folder>/macinmeter/results.sqlite3]:
+    /// files unchanged since they were measured (same path, size and modification time, same
+    /// result-changing options) are not measured again (see README, "Cache").
+    #[arg(long, value_name = "FILE")]
+    pub cache: Option<PathBuf>,
+
+    /// Measure every file and neither read nor write the results cache.
+    #[arg(long, conflicts_with = "cache")]
+    pub no_cache: bool,
+
     /// Print nothing on standard error but errors.
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,

@@ -4,6 +4,7 @@
 mod arenas;
 mod args;
 mod atomic;
+mod cache;
 mod flame;
 mod progress;
 mod saved;
@@ -104,6 +105,8 @@ fn one_line(text: &str) -> String {
 /// What happened to one input, in input order.
 enum Outcome {
     Measured(Box<ReportTrack>),
+    /// Reused from the results cache, not measured.
+    FromCache(Box<ReportTrack>),
     Failed(Failure),
     /// Stopped by Ctrl-C before it finished: neither a result nor a failure.
     Interrupted,
@@ -173,17 +176,32 @@ fn run(cli: &Cli, date: LogDate, flame: &mut flame::Flame) -> u8 {
         // handler cannot be set at all; then Ctrl-C simply ends the process.
         let _ = ctrlc::set_handler(move || cancel.store(true, Ordering::Relaxed));
     }
+    // Results kept by earlier runs are reused; only the other files are measured.
+    let mut outcomes: Vec<Option<Outcome>> = (0..files.len()).map(|_| None).collect();
+    let cache = cache::Cache::for_run(cli.no_cache, cli.cache.as_deref(), &options);
+    let cache::Split { kept, to_measure } = cache::split(cache.as_ref(), &files);
+    for (index, kept) in kept {
+        announce(cli, &kept, &|line| eprintln!("{line}"));
+        outcomes[index] = Some(Outcome::FromCache(Box::new(kept.track)));
+    }
+    let outcomes = Mutex::new(outcomes);
+    let cache_in_use = cache.is_some();
+    let cache = Mutex::new(cache);
+    let measure_paths: Vec<&Path> = to_measure.iter().map(|&(index, _)| files[index].as_path()).collect();
+
     let progress = Arc::new(dr_decode::Progress::new());
     let file_sizes: Vec<u64> = files
         .iter()
         .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
         .collect();
-    let run_progress = Arc::new(RunProgress::new(file_sizes.clone(), parallelism.files));
+    let measure_sizes = to_measure.iter().map(|&(index, _)| file_sizes[index]).collect();
+    let run_progress = Arc::new(RunProgress::new(measure_sizes, parallelism.files));
     let view = ProgressView::start(!cli.quiet, progress.clone(), run_progress.clone());
     if cli.verbose {
         view.println(&format!(
-            "measuring {} files: {} threads, {} files at once, {} packets a batch",
-            files.len(),
+            "measuring {} files ({} from the results cache): {} threads, {} files at once, {} packets a batch",
+            measure_paths.len(),
+            files.len() - measure_paths.len(),
             parallelism.threads,
             parallelism.files,
             parallelism.batch_packets
@@ -191,35 +209,23 @@ fn run(cli: &Cli, date: LogDate, flame: &mut flame::Flame) -> u8 {
     }
 
     // 3. Measure; each result is reported as it arrives and kept in input order.
-    let outcomes: Mutex<Vec<Option<Outcome>>> = Mutex::new((0..files.len()).map(|_| None).collect());
     let control = dr_decode::Control::new().with_cancel(&cancel).with_progress(&progress);
     flame.processing_starts();
-    dr_decode::measure_files(&files, &pool, &options, control, |index, result| {
-        run_progress.file_finished(index, result.as_ref().map_or(0, |track| track.result.frames));
+    dr_decode::measure_files(&measure_paths, &pool, &options, control, |measured, result| {
+        run_progress.file_finished(measured, result.as_ref().map_or(0, |track| track.result.frames));
+        let (index, stamp) = to_measure[measured];
         let outcome = match result {
             Ok(track) => {
-                for warning in &track.warnings {
-                    view.println(&format!("warning: {}: {warning}", track.info.path.display()));
-                }
-                if track.result.nonfinite_samples > 0 {
-                    view.println(&format!(
-                        "warning: {}: {} samples are NaN or infinite; they were left out of the measurement",
-                        track.info.path.display(),
-                        track.result.nonfinite_samples
-                    ));
-                }
-                if cli.exclude_lfe && track.info.lfe_channel.is_none() && track.info.channels > 2 {
-                    view.println(&format!(
-                        "note: {}: no channel is named LFE, so none was left out",
-                        track.info.path.display()
-                    ));
-                }
-                if cli.verbose {
-                    let dr = dr_report::official_dr_text(track.result.official_dr);
-                    view.println(&format!("{dr:<5} {}", track.info.path.display()));
-                }
+                let kept = cache::KeptTrack {
+                    track: report_track(&track),
+                    warnings: track.warnings.iter().map(|w| w.to_string()).collect(),
+                };
+                announce(cli, &kept, &|line| view.println(line));
                 view.set_current(&file_name(&track.info.path));
-                Outcome::Measured(Box::new(report_track(&track)))
+                if let Some(cache) = cache.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+                    cache.store(&track.info.path, stamp, &kept);
+                }
+                Outcome::Measured(Box::new(kept.track))
             }
             Err(e) if e.kind() == dr_decode::ErrorKind::Cancelled => Outcome::Interrupted,
             Err(e) => {
@@ -259,11 +265,16 @@ fn run(cli: &Cli, date: LogDate, flame: &mut flame::Flame) -> u8 {
         threads: pool.current_num_threads(),
         peak_bytes_in_flight: progress.peak_bytes_in_flight(),
         memory_budget_bytes: progress.memory_budget_bytes(),
+        from_cache: cache_in_use.then_some(0),
         ..Default::default()
     };
     for (outcome, size) in outcomes.iter().zip(&file_sizes) {
         match outcome {
             Some(Outcome::Measured(track)) => run_stats.audio_seconds += track.result.duration_seconds(),
+            Some(Outcome::FromCache(_)) => {
+                run_stats.from_cache = run_stats.from_cache.map(|n| n + 1);
+                continue;
+            }
             Some(Outcome::Failed(_)) => run_stats.failed += 1,
             Some(Outcome::Interrupted) | None => continue,
         }
@@ -282,7 +293,7 @@ fn run(cli: &Cli, date: LogDate, flame: &mut flame::Flame) -> u8 {
             report.failures.push(failure);
         }
         match outcome {
-            Some(Outcome::Measured(track)) => report.tracks.push(*track),
+            Some(Outcome::Measured(track) | Outcome::FromCache(track)) => report.tracks.push(*track),
             Some(Outcome::Failed(failure)) => report.failures.push(failure),
             Some(Outcome::Interrupted) | None => {}
         }
@@ -377,6 +388,32 @@ fn run(cli: &Cli, date: LogDate, flame: &mut flame::Flame) -> u8 {
         EXIT_SOME_FAILED
     } else {
         EXIT_ALL_MEASURED
+    }
+}
+
+/// What the user hears about a result beyond the log (on standard error, through `say`):
+/// the decoder's warnings, skipped samples, a missing LFE, and with -v its DR. The same
+/// for a result reused from the cache as when it was measured.
+fn announce(cli: &Cli, kept: &cache::KeptTrack, say: &dyn Fn(&str)) {
+    let (meta, result) = (&kept.track.meta, &kept.track.result);
+    for warning in &kept.warnings {
+        say(&format!("warning: {}: {warning}", meta.path));
+    }
+    if result.nonfinite_samples > 0 {
+        say(&format!(
+            "warning: {}: {} samples are NaN or infinite; they were left out of the measurement",
+            meta.path, result.nonfinite_samples
+        ));
+    }
+    if cli.exclude_lfe && meta.lfe_channel.is_none() && meta.channels > 2 {
+        say(&format!(
+            "note: {}: no channel is named LFE, so none was left out",
+            meta.path
+        ));
+    }
+    if cli.verbose {
+        let dr = dr_report::official_dr_text(result.official_dr);
+        say(&format!("{dr:<5} {}", meta.path));
     }
 }
 

@@ -1,7 +1,8 @@
 //! `--stats`: what a run cost, on standard error at the end: files, hours of audio, bytes
 //! read, wall time, MB/s, CPU time and utilisation, the pool's threads, and the peak bytes
-//! of audio data in flight against the run's budget (dr-decode's gauge), plus peak RSS
-//! where the system tells it without unsafe code (Linux: /proc/self/status).
+//! of audio data in flight against the run's budget (dr-decode's gauge), the files reused
+//! from the results cache, plus peak RSS where the system tells it without unsafe code
+//! (Linux: /proc/self/status).
 
 use std::time::{Duration, Instant};
 
@@ -47,6 +48,9 @@ pub struct RunStats {
     pub memory_budget_bytes: u64,
     /// Peak resident set size of the process, where known.
     pub peak_rss_bytes: Option<u64>,
+    /// Files whose result was reused from the results cache (not in `files`); `None` when
+    /// the run used no cache.
+    pub from_cache: Option<u64>,
 }
 
 impl RunStats {
@@ -80,6 +84,11 @@ impl RunStats {
             }
             None => format!("stats: CPU time n/a; {} threads in the pool", self.threads),
         });
+        if let Some(from_cache) = self.from_cache {
+            lines.push(format!(
+                "stats: {from_cache} files from the results cache, not measured again"
+            ));
+        }
         lines.push(format!(
             "stats: peak {} of audio data in flight (budget {}), peak RSS {}",
             megabytes(self.peak_bytes_in_flight),
@@ -132,6 +141,7 @@ mod tests {
             peak_bytes_in_flight: 7_340_032,
             memory_budget_bytes: 8_388_608,
             peak_rss_bytes: Some(30_000_000),
+            from_cache: None,
         };
         let lines = stats.lines();
         assert_eq!(
@@ -150,10 +160,17 @@ mod tests {
             cpu: None,
             peak_rss_bytes: None,
             threads: 1,
-            ..stats
+            ..stats.clone()
         };
         let lines = unknown.lines();
         assert_eq!(lines[1], "stats: CPU time n/a; 1 threads in the pool");
         assert!(lines[2].ends_with("peak RSS n/a"));
+        let cached = RunStats {
+            from_cache: Some(30),
+            ..stats
+        };
+        let lines = cached.lines();
+        assert_eq!(lines[2], "stats: 30 files from the results cache, not measured again");
+        assert_eq!(lines.len(), 4);
     }
 }

@@ -28,3 +28,6 @@ pub use error::{Error, Result, SampleKind};
 pub use result::{album, AlbumResult, AlbumWeighting, ChannelResult, ChannelWeighting, TrackResult};
 pub use segment::{Geometry, Segment};
 pub use spec::{official_dr, published_db, to_db, window_frames, MAX_CHANNELS};
+
+/// This crate's version: part of the key under which the CLI caches results.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

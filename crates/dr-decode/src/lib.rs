@@ -57,3 +57,6 @@ pub use options::{
 };
 pub use sniff::Container;
 pub use track::{Codec, MeasuredTrack, Tags, TrackInfo};
+
+/// This crate's version: part of the key under which the CLI caches results.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
