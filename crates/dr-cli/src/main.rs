@@ -8,6 +8,7 @@ mod flame;
 mod progress;
 mod saved;
 mod stats;
+mod tags;
 mod walk;
 
 use std::io::Write;
@@ -175,6 +176,8 @@ fn run(cli: &Cli, date: LogDate, flame: &mut flame::Flame) -> u8 {
         .iter()
         .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
         .collect();
+    // Before measuring: a file that changes meanwhile is not tagged with another's DR.
+    let stamps = cli.write_tags.then(|| tags::FileStamps::take(&files));
     let run_progress = Arc::new(RunProgress::new(file_sizes.clone(), parallelism.files));
     let view = ProgressView::start(!cli.quiet, progress.clone(), run_progress.clone());
     if cli.verbose {
@@ -357,6 +360,10 @@ fn run(cli: &Cli, date: LogDate, flame: &mut flame::Flame) -> u8 {
                 saved::Decision::Skip(why) => say(&format!("note: {}: {why}", path.display())),
             }
         }
+    }
+
+    if let Some(stamps) = &stamps {
+        output_failed |= !tags::write_tags(&report, log_options.album_weighting, stamps, &unfinished_files, &say);
     }
 
     if cli.stats {
