@@ -99,6 +99,7 @@ pub fn write_tags(
     unfinished: &[PathBuf],
     say: &dyn Fn(&str),
 ) -> bool {
+    let started = std::time::Instant::now();
     let mut all_tagged = true;
     let mut tagged = 0usize;
     let unfinished_folders: HashSet<String> = unfinished.iter().map(|p| lossy_folder(&p.to_string_lossy())).collect();
@@ -143,7 +144,11 @@ pub fn write_tags(
             }
         }
     }
-    say(&format!("tagged {tagged} of {} files", report.tracks.len()));
+    say(&format!(
+        "tagged {tagged} of {} files in {:.2} s",
+        report.tracks.len(),
+        started.elapsed().as_secs_f64()
+    ));
     all_tagged
 }
 
