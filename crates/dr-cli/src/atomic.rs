@@ -1,9 +1,9 @@
-//! Files are replaced whole or not at all: written (or copied and edited) as a temporary
+//! Files are replaced whole or not at all: written (or edited copies) as a temporary
 //! file beside the target, flushed to disk, then renamed over it. Beside it, because a
 //! rename is atomic only within one file system.
 
-use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::fs::File;
+use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 
 pub fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
@@ -14,17 +14,22 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     })
 }
 
-/// Replaces `path` with an edited copy of itself: the copy (same permissions: `fs::copy`
-/// copies them) is edited through `edit`, flushed, and renamed over the original. On any
-/// error the original is as it was and the copy is gone.
+/// Replaces `path` with an edited copy of itself: the file is read into memory, `edit`
+/// changes that copy, and it is written beside the original with its permissions,
+/// flushed and renamed over it. On any error the original is as it was and no temporary
+/// file is left. In memory, because editing a file on disk (as tag libraries do when a
+/// tag grows) moves everything after it in many small steps: about 4x slower for a FLAC.
 pub fn edit_copy_atomically<E: From<std::io::Error>>(
     path: &Path,
-    edit: impl FnOnce(&mut File) -> Result<(), E>,
+    edit: impl FnOnce(&mut Cursor<Vec<u8>>) -> Result<(), E>,
 ) -> Result<(), E> {
+    let permissions = std::fs::metadata(path)?.permissions();
+    let mut copy = Cursor::new(std::fs::read(path)?);
+    edit(&mut copy)?;
     replace_with(path, |tmp| {
-        std::fs::copy(path, tmp)?;
-        let mut file = OpenOptions::new().read(true).write(true).open(tmp)?;
-        edit(&mut file)?;
+        let mut file = File::create(tmp)?;
+        file.set_permissions(permissions)?;
+        file.write_all(copy.get_ref())?;
         Ok(file)
     })
 }

@@ -18,8 +18,7 @@
 //! all of whose files were measured.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::File;
-use std::io::{Seek, SeekFrom};
+use std::io::{Cursor, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -259,7 +258,7 @@ impl TagFormat {
         })
     }
 
-    fn write(self, file: &mut File, values: DrValues) -> Result<(), String> {
+    fn write(self, file: &mut Cursor<Vec<u8>>, values: DrValues) -> Result<(), String> {
         use lofty::flac::FlacFile;
         use lofty::iff::{aiff::AiffFile, wav::WavFile};
         use lofty::{mp4::Mp4File, mpeg::MpegFile, ogg::OpusFile, ogg::VorbisFile};
@@ -289,7 +288,7 @@ impl TagFormat {
 
 /// Reads the file's tags (in full, pictures too, so that writing them back keeps them),
 /// lets `change` edit them, and writes them back.
-fn edit<F: AudioFile>(file: &mut File, change: impl FnOnce(&mut F)) -> Result<(), String> {
+fn edit<F: AudioFile>(file: &mut Cursor<Vec<u8>>, change: impl FnOnce(&mut F)) -> Result<(), String> {
     file.seek(SeekFrom::Start(0)).map_err(|e| crate::walk::io_reason(&e))?;
     let mut tagged = F::read_from(file, ParseOptions::new()).map_err(|e| format!("its tags cannot be read: {e}"))?;
     change(&mut tagged);
@@ -384,7 +383,7 @@ mod tests {
         bytes[last] ^= 1;
         std::fs::write(&path, &bytes).unwrap();
         let later = measured.modified.unwrap() + std::time::Duration::from_secs(10);
-        File::options()
+        std::fs::File::options()
             .write(true)
             .open(&path)
             .unwrap()
