@@ -17,8 +17,9 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 /// Replaces `path` with an edited copy of itself: the file is read into memory, `edit`
 /// changes that copy, and it is written beside the original with its permissions,
 /// flushed and renamed over it. On any error the original is as it was and no temporary
-/// file is left. In memory, because editing a file on disk (as tag libraries do when a
-/// tag grows) moves everything after it in many small steps: about 4x slower for a FLAC.
+/// file is left. In memory, so the temporary file is written once, whole (a tag library
+/// editing a file on disk moves everything after a growing tag in many small steps).
+/// The file must fit in memory: a music track does.
 pub fn edit_copy_atomically<E: From<std::io::Error>>(
     path: &Path,
     edit: impl FnOnce(&mut Cursor<Vec<u8>>) -> Result<(), E>,

@@ -11,8 +11,8 @@
 //! * M4A (AAC, ALAC): an iTunes freeform atom `----:com.apple.iTunes:<name>` (the
 //!   mutagen MP4 notes: foobar2000 writes non-standard fields in that reverse-DNS form).
 //!
-//! Safety: the file is copied beside itself, the copy tagged, synced and renamed over the
-//! original (atomic.rs), so a crash leaves the old file or the new one, never half of
+//! Safety: the file is read, tagged in memory, written whole beside itself, synced and
+//! renamed over the original (atomic.rs), so a crash leaves the old file or the new one, never half of
 //! one. A read-only file or folder is reported, never forced; a file that changed since
 //! it was measured is not tagged. An album value is written only for an album section
 //! all of whose files were measured.
