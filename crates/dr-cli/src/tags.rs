@@ -206,7 +206,9 @@ fn check_writable(path: &Path) -> Result<(), String> {
         p => p,
     };
     let folder_meta = std::fs::metadata(folder).map_err(|e| crate::walk::io_reason(&e))?;
-    if folder_meta.permissions().readonly() {
+    // On Windows a folder's read-only attribute does not protect its files (Explorer sets
+    // it on Music and other shell folders): only Unix modes say so.
+    if cfg!(unix) && folder_meta.permissions().readonly() {
         return Err("not writable: its folder is read-only".into());
     }
     // Opening for writing (nothing is written) asks the system whether this user may.
