@@ -177,6 +177,10 @@ fn tag_file(path: &Path, stamp: &Stamp, values: DrValues) -> Result<(), String> 
         })
         .map_err(|e| match e {
             TagError::Tag(reason) => reason,
+            // The folder refused the temporary file: the user may not write there.
+            TagError::Io(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                format!("not writable: {}", crate::walk::io_reason(&e))
+            }
             TagError::Io(e) => crate::walk::io_reason(&e),
         })
     });
