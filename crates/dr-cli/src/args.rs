@@ -64,6 +64,12 @@ pub struct Cli {
     #[arg(long, requires = "save_logs")]
     pub overwrite: bool,
 
+    /// Write each file's Official DR into it as the tags foobar2000's DR Meter writes,
+    /// DYNAMIC RANGE and ALBUM DYNAMIC RANGE (FLAC, Ogg Vorbis, Opus, MP3, M4A, WAV, AIFF;
+    /// see README, "DR tags").
+    #[arg(long)]
+    pub write_tags: bool,
+
     /// Files measured at once [default: min(4, cores)].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub parallel_files: Option<u16>,

@@ -9,6 +9,7 @@ mod flame;
 mod progress;
 mod saved;
 mod stats;
+mod tags;
 mod walk;
 
 use std::io::Write;
@@ -194,6 +195,8 @@ fn run(cli: &Cli, date: LogDate, flame: &mut flame::Flame) -> u8 {
         .iter()
         .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
         .collect();
+    // Before measuring: a file that changes meanwhile is not tagged with another's DR.
+    let stamps = cli.write_tags.then(|| tags::FileStamps::take(&files));
     let measure_sizes = to_measure.iter().map(|&(index, _)| file_sizes[index]).collect();
     let run_progress = Arc::new(RunProgress::new(measure_sizes, parallelism.files));
     let view = ProgressView::start(!cli.quiet, progress.clone(), run_progress.clone());
@@ -374,6 +377,10 @@ fn run(cli: &Cli, date: LogDate, flame: &mut flame::Flame) -> u8 {
                 saved::Decision::Skip(why) => say(&format!("note: {}: {why}", path.display())),
             }
         }
+    }
+
+    if let Some(stamps) = &stamps {
+        output_failed |= !tags::write_tags(&report, log_options.album_weighting, stamps, &unfinished_files, &say);
     }
 
     if cli.stats {
