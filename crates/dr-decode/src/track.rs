@@ -11,6 +11,9 @@ use symphonia::core::meta::{MetadataRevision, StandardTag, Tag};
 use crate::container::Container;
 use crate::error::DecodeWarning;
 
+/// Highest sample rate accepted (the product's stated range).
+pub(crate) const MAX_SAMPLE_RATE: u32 = 768_000;
+
 /// The codec of a track, named as DR logs write it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Codec {

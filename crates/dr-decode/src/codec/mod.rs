@@ -12,7 +12,7 @@ use symphonia::core::errors::Error as SymphoniaError;
 use symphonia_common::apple::audio::alac::MagicCookie;
 
 use crate::error::DecodeError;
-use crate::track::Codec;
+use crate::track::{Codec, MAX_SAMPLE_RATE};
 
 mod opus_stream;
 mod pcm;
@@ -28,10 +28,45 @@ pub(crate) enum TrackDecoder {
     Released,
 }
 
-/// Makes the decoder for a track of `codec`; gives it with the codec parameters as it
-/// amended them (FLAC fills in STREAMINFO, Opus decodes at 48 kHz, ...). Symphonia's
-/// decoders take only parameters `check_parameters` passed.
-pub(crate) fn make_decoder(
+/// A track's decoder, ready, with what it says of the samples it will give.
+pub(crate) struct OpenedDecoder {
+    pub(crate) decoder: TrackDecoder,
+    /// The codec parameters as the decoder amended them (FLAC fills in STREAMINFO, Opus
+    /// decodes at 48 kHz, ...).
+    pub(crate) params: AudioCodecParameters,
+    pub(crate) sample_rate: u32,
+    pub(crate) channels: usize,
+    pub(crate) format: SampleFormat,
+}
+
+/// Makes the decoder for a track of `codec` from the container's `params`, and checks the
+/// parameters before (symphonia's decoders take only what `check_parameters` passed) and
+/// after it amended them.
+pub(crate) fn open_decoder(
+    path: &Path,
+    codec: Codec,
+    params: &AudioCodecParameters,
+) -> Result<OpenedDecoder, DecodeError> {
+    if codec != Codec::Opus {
+        let declared_channels = params.channels.as_ref().map_or(0, |c| c.count());
+        check_parameters(path, params.sample_rate, declared_channels)?;
+    }
+    let (decoder, params) = make_decoder(path, codec, params)?;
+    let sample_rate = params.sample_rate.unwrap_or(0);
+    let channels = params.channels.as_ref().map_or(0, |c| c.count());
+    check_parameters(path, Some(sample_rate), channels)?;
+    let format = SampleFormat::of(path, codec, &params)?;
+    Ok(OpenedDecoder {
+        decoder,
+        params,
+        sample_rate,
+        channels,
+        format,
+    })
+}
+
+/// The decoder, with the codec parameters as it amended them.
+fn make_decoder(
     path: &Path,
     codec: Codec,
     params: &AudioCodecParameters,
@@ -79,7 +114,7 @@ pub(crate) struct SampleFormat {
 
 impl SampleFormat {
     /// From the parameters the decoder amended.
-    pub(crate) fn of(path: &Path, codec: Codec, params: &AudioCodecParameters) -> Result<SampleFormat, DecodeError> {
+    fn of(path: &Path, codec: Codec, params: &AudioCodecParameters) -> Result<SampleFormat, DecodeError> {
         let float_pcm = [
             CODEC_ID_PCM_F32LE,
             CODEC_ID_PCM_F32BE,
@@ -130,4 +165,31 @@ impl SampleFormat {
             i32_layout,
         })
     }
+}
+
+/// Rate and channel count a decoder can be trusted with.
+pub(crate) fn check_parameters(path: &Path, sample_rate: Option<u32>, channels: usize) -> Result<(), DecodeError> {
+    let invalid = |reason: String| DecodeError::InvalidParameters {
+        path: path.to_path_buf(),
+        reason,
+    };
+    match sample_rate {
+        None | Some(0) => return Err(invalid("the stream declares a sample rate of 0 Hz".into())),
+        Some(rate) if rate > MAX_SAMPLE_RATE => {
+            return Err(invalid(format!(
+                "the stream declares a sample rate of {rate} Hz (at most {MAX_SAMPLE_RATE} Hz is supported)"
+            )))
+        }
+        Some(_) => {}
+    }
+    if channels == 0 {
+        return Err(invalid("the stream declares 0 channels".into()));
+    }
+    if channels > dr_core::MAX_CHANNELS {
+        return Err(invalid(format!(
+            "the stream declares {channels} channels (at most {} are supported)",
+            dr_core::MAX_CHANNELS
+        )));
+    }
+    Ok(())
 }

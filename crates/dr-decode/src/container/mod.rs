@@ -1,18 +1,24 @@
-//! The containers: recognising a file by its first bytes (`sniff`), and walks over its own
-//! structure for what symphonia's readers do not say.
+//! The containers: recognising a file by its first bytes (`sniff`), opening the symphonia
+//! reader that demuxes it, and walks over its own structure for what that reader does not
+//! say.
 //!
-//! Each container is one [`ContainerFormat`]: the symphonia reader that demuxes it, and the
-//! walks the pipeline calls at fixed points — why the reader refused the file, what is
-//! checked before decoding, what is read beside the reader (gapless trim, tags), why a
-//! decode stopped, and the damage the reader passed over silently. A format states only
-//! what it checks; the rest defaults to nothing. Adding a container: its `Container` variant
-//! and magic (`sniff.rs`), its walks here, and its line in [`format_of`].
+//! The pipeline calls [`read`] (recognise, then open the reader: a refusal is explained
+//! where the file's structure can) and then, through the [`ContainerFormat`] it returns,
+//! the walks at fixed points: what is checked before decoding, what is read beside the
+//! reader (gapless trim, tags), why a decode stopped, and the damage the reader passed over
+//! silently. A format states only what it checks; the rest defaults to nothing. Adding a
+//! container: its `Container` variant and magic (`sniff.rs`), its walks in this folder,
+//! and its line in [`format_of`].
 
 use std::fs::File;
 use std::io::{Cursor, Seek, SeekFrom};
+use std::path::Path;
 
-use symphonia::core::formats::probe::Probe;
-use symphonia::core::io::MediaSource;
+use symphonia::core::errors::Error as SymphoniaError;
+use symphonia::core::formats::probe::{Hint, Probe};
+use symphonia::core::formats::{FormatOptions, FormatReader};
+use symphonia::core::io::{MediaSource, MediaSourceStream, MediaSourceStreamOptions};
+use symphonia::core::meta::MetadataOptions;
 
 use crate::error::{io_reason, DecodeError, DecodeWarning, TrackContext};
 use crate::track::Codec;
@@ -32,10 +38,9 @@ pub(crate) use input::Input;
 pub(crate) use mp4_edit::GaplessTrim;
 pub(crate) use riff::RiffInfo;
 pub use sniff::Container;
-pub(crate) use sniff::MAX_SAMPLE_RATE;
 
 /// The one registration line per container.
-pub(crate) fn format_of(container: Container) -> &'static dyn ContainerFormat {
+fn format_of(container: Container) -> &'static dyn ContainerFormat {
     match container {
         Container::Flac => &flac_frames::Flac,
         Container::Wav => &riff::Wav,
@@ -119,9 +124,53 @@ pub(crate) struct Damage {
     pub(crate) nothing_lost: Option<DecodeWarning>,
 }
 
+/// A file's container, ready to read.
+pub(crate) struct ReadContainer<'a> {
+    pub(crate) reader: Box<dyn FormatReader + 'a>,
+    pub(crate) container: Container,
+    pub(crate) format: &'static dyn ContainerFormat,
+    /// The file's size.
+    pub(crate) file_bytes: u64,
+}
+
+/// Recognises the input's container by its first bytes and opens its reader over it.
+pub(crate) fn read(input: Input<'_>) -> Result<ReadContainer<'_>, DecodeError> {
+    let (source, file_bytes, container) = recognise(input)?;
+    let format = format_of(container);
+    let reader = open_reader(input, source, container, format)?;
+    Ok(ReadContainer {
+        reader,
+        container,
+        format,
+        file_bytes,
+    })
+}
+
+/// The container's reader over `source`, or why it refused the file (explained by the
+/// container's structure where it can be).
+fn open_reader<'a>(
+    input: Input<'a>,
+    source: Box<dyn MediaSource + 'a>,
+    container: Container,
+    format: &dyn ContainerFormat,
+) -> Result<Box<dyn FormatReader + 'a>, DecodeError> {
+    let stream = MediaSourceStream::new(source, MediaSourceStreamOptions::default());
+    let mut hint = Hint::new();
+    if let Some(extension) = input.extension() {
+        hint.with_extension(&extension);
+    }
+    probe_for(format)
+        .probe(&hint, stream, FormatOptions::default(), MetadataOptions::default())
+        .map_err(|error| {
+            format
+                .explain_refusal(input)
+                .unwrap_or_else(|| open_error(&input.display_path(), container, error))
+        })
+}
+
 /// Opens the input and names its container by its first bytes; gives the source rewound,
 /// with its size.
-pub(crate) fn recognise(input: Input<'_>) -> Result<(Box<dyn MediaSource + '_>, u64, Container), DecodeError> {
+fn recognise(input: Input<'_>) -> Result<(Box<dyn MediaSource + '_>, u64, Container), DecodeError> {
     let path = input.display_path();
     let sniffed = |result: Result<Container, sniff::SniffError>| {
         result.map_err(|error| match error {
@@ -169,7 +218,7 @@ pub(crate) fn recognise(input: Input<'_>) -> Result<(Box<dyn MediaSource + '_>, 
 /// marker, so a file sniffed as one container could be opened as another whose marker
 /// sits deep inside it (fuzzing found junk after an ID3 tag opened as CAF, whose reader
 /// then overflowed on a hostile header the CAF sniff never saw).
-pub(crate) fn probe_for(format: &dyn ContainerFormat) -> Probe {
+fn probe_for(format: &dyn ContainerFormat) -> Probe {
     use symphonia::default::meta::{ApeReader, Id3v1Reader, Id3v2Reader};
     let mut probe = Probe::new();
     format.register_reader(&mut probe);
@@ -177,6 +226,39 @@ pub(crate) fn probe_for(format: &dyn ContainerFormat) -> Probe {
     probe.register_metadata::<Id3v1Reader<'_>>();
     probe.register_metadata::<Id3v2Reader<'_>>();
     probe
+}
+
+/// A probe failure in words: the sniff said the container, so a failure here means the
+/// file is damaged or uses a variant the reader lacks.
+fn open_error(path: &Path, container: Container, error: SymphoniaError) -> DecodeError {
+    let path = path.to_path_buf();
+    match error {
+        SymphoniaError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => DecodeError::Malformed {
+            path,
+            format: container.name().to_owned(),
+            reason: "the file ends inside its header".to_owned(),
+        },
+        SymphoniaError::IoError(io) => DecodeError::Open {
+            path,
+            reason: io_reason(&io),
+        },
+        // The probe knows only the sniffed container's reader (`probe_for`): not finding
+        // it means the start that looked like that container is not one.
+        SymphoniaError::Unsupported(what) if what.contains("no suitable format reader") => DecodeError::Malformed {
+            path,
+            format: container.name().to_owned(),
+            reason: format!("no {container} stream where its header seemed to start"),
+        },
+        SymphoniaError::Unsupported(what) => DecodeError::Unsupported {
+            path,
+            what: format!("{container} variant this reader lacks ({what})"),
+        },
+        other => DecodeError::Malformed {
+            path,
+            format: container.name().to_owned(),
+            reason: other.to_string(),
+        },
+    }
 }
 
 /// Matroska/WebM: nothing walked beside the reader.

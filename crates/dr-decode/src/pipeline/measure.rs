@@ -12,7 +12,7 @@ use super::open::{open, OpenedTrack};
 use super::options::{Control, DecodeOptions};
 use super::parallel::{decode_parallel, panic_message};
 use super::sequential::decode_sequential;
-use crate::container::{self, DecodedTrack, Input};
+use crate::container::{DecodedTrack, Input};
 use crate::error::{DecodeError, DecodeWarning, TrackContext, MID_FRAME_WARNING};
 use crate::track::{Codec, MeasuredTrack};
 
@@ -197,7 +197,7 @@ fn measure_track(
     let floor = budget
         .take_when_room(FileNeeds::of(&opened).floor(), &control)
         .ok_or_else(|| context.cancelled())?;
-    let format = container::format_of(opened.info.container);
+    let format = opened.format;
     let decoded = if parallel {
         decode_parallel(&mut opened, &context, analyzer_options, options, control, budget, floor)
     } else {

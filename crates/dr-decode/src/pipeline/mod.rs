@@ -1,10 +1,11 @@
 //! The pipeline: one track from its input to its measurement, and many tracks on one pool.
 //!
-//! `measure` drives it: `open` reads the container and makes the decoder, `sequential` or
-//! `parallel` decodes the packets `stream` reads into the analyser (the two share
-//! `decoded`), and the container's walks (`crate::container`) check what the reader does
-//! not say, before decoding and after a stop. `budget` bounds the bytes in flight over the
-//! whole run; `options` is how a caller steers it.
+//! `measure` drives it: `open` reads the container (`container::read`) and opens the
+//! decoder (`codec::open_decoder`); `sequential` or `parallel` decodes the packets `stream`
+//! reads into the analyser (the two share `decoded`, below both); then the container's
+//! walks (`ContainerFormat`, carried by the opened track) explain a stop and find damage
+//! the reader passed over. `budget` bounds the bytes in flight over the whole run;
+//! `options` is how a caller steers it.
 
 mod budget;
 mod decoded;

@@ -1,26 +1,22 @@
-//! Opening a track, in named steps: recognise the container, read it, pick its audio
-//! track, let the container check it, make the decoder, check its parameters, read what the
-//! container says beside the reader, describe the track.
-
-use std::path::Path;
+//! Opening a track, in named steps: read the container (`container::read`), pick its audio
+//! track, let the container check it, open the decoder (`codec::open_decoder`), read what
+//! the container says beside the reader, describe the track.
 
 use symphonia::core::codecs::audio::AudioCodecParameters;
 use symphonia::core::codecs::CodecParameters;
-use symphonia::core::errors::Error as SymphoniaError;
-use symphonia::core::formats::probe::Hint;
-use symphonia::core::formats::{FormatOptions, FormatReader, MediaInfo, Track, TrackType};
-use symphonia::core::io::{MediaSource, MediaSourceStream, MediaSourceStreamOptions};
-use symphonia::core::meta::MetadataOptions;
+use symphonia::core::formats::{FormatReader, MediaInfo, Track, TrackType};
 use symphonia::core::units::{Duration, TimeBase};
 
-use crate::codec::{self, I32Layout, SampleFormat, TrackDecoder};
-use crate::container::{self, Container, ContainerFormat, Extras, GaplessTrim, Input, MAX_SAMPLE_RATE};
-use crate::error::{io_reason, DecodeError, TrackContext};
+use crate::codec::{self, I32Layout, OpenedDecoder, SampleFormat, TrackDecoder};
+use crate::container::{self, Container, ContainerFormat, Extras, GaplessTrim, Input, ReadContainer};
+use crate::error::{DecodeError, TrackContext};
 use crate::track::{channel_names, Codec, Tags, TrackInfo};
 
 /// An opened track, ready to decode.
 pub(crate) struct OpenedTrack<'a> {
     pub(crate) reader: Box<dyn FormatReader + 'a>,
+    /// The container's walks, for the checks after decoding.
+    pub(crate) format: &'static dyn ContainerFormat,
     pub(crate) track_id: u32,
     /// Codec parameters as the decoder amended them (FLAC fills in STREAMINFO, ...).
     pub(crate) params: AudioCodecParameters,
@@ -40,25 +36,27 @@ pub(crate) struct OpenedTrack<'a> {
 
 pub(crate) fn open(input: Input<'_>) -> Result<OpenedTrack<'_>, DecodeError> {
     let path = input.display_path();
-    let (source, file_bytes, container) = container::recognise(input)?;
-    let format = container::format_of(container);
-    let mut reader = read_container(input, source, container, format)?;
+    let ReadContainer {
+        mut reader,
+        container,
+        format,
+        file_bytes,
+    } = container::read(input)?;
     let (track, params, codec) = audio_track(input, reader.as_ref(), container, format)?;
     format.check_track(input, track.id, codec)?;
 
-    if codec != Codec::Opus {
-        let declared_channels = params.channels.as_ref().map_or(0, |c| c.count());
-        check_parameters(&path, params.sample_rate, declared_channels)?;
-    }
-    let (mut decoder, params) = codec::make_decoder(&path, codec, &params)?;
-    let sample_rate = params.sample_rate.unwrap_or(0);
-    let channels = params.channels.as_ref().map_or(0, |c| c.count());
-    check_parameters(&path, Some(sample_rate), channels)?;
-    let SampleFormat {
-        bits_per_sample,
-        integer_samples,
-        i32_layout,
-    } = SampleFormat::of(&path, codec, &params)?;
+    let OpenedDecoder {
+        mut decoder,
+        params,
+        sample_rate,
+        channels,
+        format:
+            SampleFormat {
+                bits_per_sample,
+                integer_samples,
+                i32_layout,
+            },
+    } = codec::open_decoder(&path, codec, &params)?;
 
     let timestamps_are_frames = format.timestamps_can_count_frames()
         && track
@@ -108,6 +106,7 @@ pub(crate) fn open(input: Input<'_>) -> Result<OpenedTrack<'_>, DecodeError> {
     };
     Ok(OpenedTrack {
         reader,
+        format,
         track_id: track.id,
         params,
         decoder,
@@ -118,28 +117,6 @@ pub(crate) fn open(input: Input<'_>) -> Result<OpenedTrack<'_>, DecodeError> {
         gapless,
         check_flac_crc: codec == Codec::Flac && container != Container::Flac,
     })
-}
-
-/// The container's reader over `source`, or why it refused the file (explained by the
-/// container's structure where it can be).
-fn read_container<'a>(
-    input: Input<'a>,
-    source: Box<dyn MediaSource + 'a>,
-    container: Container,
-    format: &dyn ContainerFormat,
-) -> Result<Box<dyn FormatReader + 'a>, DecodeError> {
-    let stream = MediaSourceStream::new(source, MediaSourceStreamOptions::default());
-    let mut hint = Hint::new();
-    if let Some(extension) = input.extension() {
-        hint.with_extension(&extension);
-    }
-    container::probe_for(format)
-        .probe(&hint, stream, FormatOptions::default(), MetadataOptions::default())
-        .map_err(|error| {
-            format
-                .explain_refusal(input)
-                .unwrap_or_else(|| open_error(&input.display_path(), container, error))
-        })
 }
 
 /// The track to measure (the default audio track, else the first), its parameters and
@@ -195,64 +172,4 @@ fn declared_frames(track: &Track, media: &MediaInfo, sample_rate: u32) -> Option
     // CAF and Ogg state delay and padding beside a count that may include them.
     let trimmed = u64::from(track.delay.unwrap_or(0)) + u64::from(track.padding.unwrap_or(0));
     Some(frames.saturating_sub(trimmed))
-}
-
-/// Rate and channel count a decoder can be trusted with.
-pub(crate) fn check_parameters(path: &Path, sample_rate: Option<u32>, channels: usize) -> Result<(), DecodeError> {
-    let invalid = |reason: String| DecodeError::InvalidParameters {
-        path: path.to_path_buf(),
-        reason,
-    };
-    match sample_rate {
-        None | Some(0) => return Err(invalid("the stream declares a sample rate of 0 Hz".into())),
-        Some(rate) if rate > MAX_SAMPLE_RATE => {
-            return Err(invalid(format!(
-                "the stream declares a sample rate of {rate} Hz (at most {MAX_SAMPLE_RATE} Hz is supported)"
-            )))
-        }
-        Some(_) => {}
-    }
-    if channels == 0 {
-        return Err(invalid("the stream declares 0 channels".into()));
-    }
-    if channels > dr_core::MAX_CHANNELS {
-        return Err(invalid(format!(
-            "the stream declares {channels} channels (at most {} are supported)",
-            dr_core::MAX_CHANNELS
-        )));
-    }
-    Ok(())
-}
-
-/// A probe failure in words: the sniff said the container, so a failure here means the
-/// file is damaged or uses a variant the reader lacks.
-fn open_error(path: &Path, container: Container, error: SymphoniaError) -> DecodeError {
-    let path = path.to_path_buf();
-    match error {
-        SymphoniaError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => DecodeError::Malformed {
-            path,
-            format: container.name().to_owned(),
-            reason: "the file ends inside its header".to_owned(),
-        },
-        SymphoniaError::IoError(io) => DecodeError::Open {
-            path,
-            reason: io_reason(&io),
-        },
-        // The probe knows only the sniffed container's reader (`probe_for`): not finding
-        // it means the start that looked like that container is not one.
-        SymphoniaError::Unsupported(what) if what.contains("no suitable format reader") => DecodeError::Malformed {
-            path,
-            format: container.name().to_owned(),
-            reason: format!("no {container} stream where its header seemed to start"),
-        },
-        SymphoniaError::Unsupported(what) => DecodeError::Unsupported {
-            path,
-            what: format!("{container} variant this reader lacks ({what})"),
-        },
-        other => DecodeError::Malformed {
-            path,
-            format: container.name().to_owned(),
-            reason: other.to_string(),
-        },
-    }
 }

@@ -42,8 +42,7 @@ use super::decoded::{decoded_buffer_bytes, Decoded};
 use super::open::OpenedTrack;
 use super::options::{Control, DecodeOptions};
 use super::stream::{NextPacket, PacketStream};
-use crate::codec::TrackDecoder;
-use crate::codec::{I32Layout, PcmConverter};
+use crate::codec::{I32Layout, PcmConverter, TrackDecoder};
 use crate::error::DecodeError;
 use crate::error::TrackContext;
 

@@ -13,9 +13,7 @@ use super::decoded::{decoded_buffer_bytes, Decoded};
 use super::open::OpenedTrack;
 use super::options::Control;
 use super::stream::{NextPacket, PacketStream};
-use crate::codec::PcmConverter;
-use crate::codec::TrackDecoder;
-use crate::codec::OPUS_RATE;
+use crate::codec::{PcmConverter, TrackDecoder, OPUS_RATE};
 use crate::container::GaplessTrim;
 use crate::error::TrackContext;
 use crate::error::{DecodeError, DecodeWarning};
@@ -53,7 +51,7 @@ impl LazyAnalyzer {
                 ));
             }
         } else {
-            super::open::check_parameters(&context.path, Some(rate), channels)?;
+            crate::codec::check_parameters(&context.path, Some(rate), channels)?;
             let mut options = self.options;
             if options.excluded_channel.is_some_and(|index| index >= channels) {
                 options.excluded_channel = None;
