@@ -25,37 +25,38 @@
 //! One pool serves the whole process: the CLI and the C ABI build it once with
 //! [`build_thread_pool`] and pass it to every call. Within it, files run in parallel with
 //! each other ([`measure_files`]) and, for FLAC, ALAC and integer PCM, batches of packets of
-//! one file run in parallel too (see `parallel.rs` for the design and its memory bound).
+//! one file run in parallel too (see `pipeline/parallel.rs` for the design and its memory
+//! bound).
+//!
+//! The source shows three layers, each folder with its own top comment:
+//! - `pipeline/`: one track from input to measurement (`measure` → `open` → `sequential` or
+//!   `parallel` over `stream`), the run's memory budget and its options. It calls the
+//!   layers below through one interface each.
+//! - `codec/`: the decoders (symphonia's, libopus for Opus), how to read their samples, and
+//!   their conversion for the analyser.
+//! - `container/`: recognising a file by its bytes, and each container's walks over its own
+//!   structure behind `ContainerFormat` (checks before decoding, explanations after a stop,
+//!   damage the reader passed over); a new container touches only this folder: its
+//!   walks, its magic in `sniff.rs` and one line in `format_of`.
+//!
+//! Beside them, `error.rs` and `track.rs` hold what every layer reports: errors, warnings,
+//! and a measured track's properties and tags.
 
 #![forbid(unsafe_code)]
 
-mod budget;
+mod codec;
+mod container;
 mod error;
-mod flac_frames;
-mod measure;
-mod mp4_boxes;
-mod mp4_edit;
-mod mpeg_frames;
-mod ogg_pages;
-mod open;
-mod options;
-mod opus_stream;
-mod parallel;
-mod pcm;
-mod read_window;
-mod riff;
-mod sequential;
-mod sniff;
-mod stream;
+mod pipeline;
 mod track;
 
+pub use container::Container;
 pub use error::{format_duration, format_position, Cut, DecodeError, DecodeWarning, ErrorKind};
-pub use measure::{measure_bytes, measure_file, measure_files};
-pub use options::{
+pub use pipeline::{
     build_thread_pool, Control, DecodeOptions, Progress, DEFAULT_BATCH_PACKETS, DEFAULT_MEMORY_BUDGET_BYTES,
     DEFAULT_STACK_BYTES,
 };
-pub use sniff::Container;
+pub use pipeline::{measure_bytes, measure_file, measure_files};
 pub use track::{Codec, MeasuredTrack, Tags, TrackInfo};
 
 /// This crate's version: part of the key under which the CLI caches results.

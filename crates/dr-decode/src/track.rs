@@ -8,8 +8,11 @@ use symphonia::core::codecs::audio::{AudioCodecId, CODEC_ID_NULL_AUDIO};
 use symphonia::core::formats::FormatReader;
 use symphonia::core::meta::{MetadataRevision, StandardTag, Tag};
 
+use crate::container::Container;
 use crate::error::DecodeWarning;
-use crate::sniff::Container;
+
+/// Highest sample rate accepted (the product's stated range).
+pub(crate) const MAX_SAMPLE_RATE: u32 = 768_000;
 
 /// The codec of a track, named as DR logs write it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -179,7 +182,7 @@ impl Tags {
     }
 
     /// Fills the fields still empty from a WAV file's INFO list.
-    pub(crate) fn absorb_riff_info(&mut self, info: crate::riff::RiffInfo) {
+    pub(crate) fn absorb_riff_info(&mut self, info: crate::container::RiffInfo) {
         for (slot, value) in [
             (&mut self.artist, info.artist),
             (&mut self.album, info.album),

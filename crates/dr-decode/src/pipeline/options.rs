@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use crate::budget::MemoryBudget;
+use super::budget::MemoryBudget;
 
 /// Packets handed to one pool job when a codec decodes packets independently.
 pub const DEFAULT_BATCH_PACKETS: usize = 64;

@@ -12,6 +12,69 @@
 
 use std::io::{Read, Seek, SeekFrom};
 
+use symphonia::core::formats::probe::Probe;
+
+use super::mp4_edit::read_gapless_trim;
+use super::{ContainerFormat, Extras, Input};
+use crate::error::{DecodeError, TrackContext};
+use crate::track::Codec;
+
+/// MP4/M4A files. The reader trusts `stts` alone, ignores edit lists, and reports damaged
+/// box sizes as missing boxes.
+pub(crate) struct Mp4;
+
+impl Mp4 {
+    fn malformed(input: Input<'_>, reason: String) -> DecodeError {
+        DecodeError::Malformed {
+            path: input.display_path(),
+            format: super::Container::Mp4.name().to_owned(),
+            reason,
+        }
+    }
+}
+
+impl ContainerFormat for Mp4 {
+    fn register_reader(&self, probe: &mut Probe) {
+        probe.register_format::<symphonia::default::formats::IsoMp4Reader<'_>>();
+    }
+
+    /// A box that claims more bytes than hold it (a damaged or cut file, not an unsupported
+    /// variant).
+    fn explain_refusal(&self, input: Input<'_>) -> Option<DecodeError> {
+        let reason = oversized_box(&mut input.reopen().ok()?)?;
+        Some(Self::malformed(input, reason))
+    }
+
+    /// Lossless audio must decode whole: sample tables that contradict each other or the
+    /// media's duration leave its length unknown.
+    fn check_track(&self, input: Input<'_>, track_id: u32, codec: Codec) -> Result<(), DecodeError> {
+        if !codec.is_lossless() {
+            return Ok(());
+        }
+        let contradiction = input
+            .reopen()
+            .ok()
+            .and_then(|mut source| sample_table_contradiction(&mut source, track_id));
+        match contradiction {
+            Some(reason) => Err(Self::malformed(input, reason)),
+            None => Ok(()),
+        }
+    }
+
+    /// Lossy audio plays the edit list's range (gapless): that range is measured.
+    fn read_extras(&self, input: Input<'_>, track: &TrackContext, track_id: u32) -> Result<Extras, DecodeError> {
+        if track.codec.is_lossless() {
+            return Ok(Extras::default());
+        }
+        let gapless = match input.reopen() {
+            Ok(mut source) => read_gapless_trim(&mut source, track_id, track.sample_rate)
+                .map_err(|reason| Self::malformed(input, reason))?,
+            Err(_) => None,
+        };
+        Ok(Extras { gapless, tags: None })
+    }
+}
+
 /// Largest `moov` box looked into (its sample tables grow with the length; hours of audio
 /// stay far below this).
 const MAX_MOOV_BYTES: u64 = 64 * 1024 * 1024;

@@ -15,8 +15,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use crate::open::OpenedTrack;
-use crate::options::Control;
+use super::open::OpenedTrack;
+use super::options::Control;
 
 /// How long a file waiting for room sleeps when no pool job is runnable.
 const ROOM_WAIT: Duration = Duration::from_millis(1);

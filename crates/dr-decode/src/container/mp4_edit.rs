@@ -6,7 +6,7 @@
 
 use std::io::{Read, Seek};
 
-use crate::mp4_boxes::{child, find_top_level_box, find_track, full_box_body, media_duration, read_u32_at};
+use super::mp4_boxes::{child, find_top_level_box, find_track, full_box_body, media_duration, read_u32_at};
 
 /// Which decoded frames are the track's audio.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,16 +6,15 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::budget::{FileNeeds, MemoryBudget};
-use crate::error::{Cut, DecodeError, DecodeWarning};
-use crate::open::{open, Input, OpenedTrack};
-use crate::options::{Control, DecodeOptions};
-use crate::parallel::{decode_parallel, panic_message};
-use crate::sequential::{decode_sequential, Decoded};
-use crate::sniff::Container;
-use crate::stream::TrackContext;
+use super::budget::{FileNeeds, MemoryBudget};
+use super::decoded::Decoded;
+use super::open::{open, OpenedTrack};
+use super::options::{Control, DecodeOptions};
+use super::parallel::{decode_parallel, panic_message};
+use super::sequential::decode_sequential;
+use crate::container::{DecodedTrack, Input};
+use crate::error::{DecodeError, DecodeWarning, TrackContext, MID_FRAME_WARNING};
 use crate::track::{Codec, MeasuredTrack};
-use crate::{flac_frames, mpeg_frames, ogg_pages, riff};
 
 /// Measures one file on `pool`. Packets of codecs that decode independently are spread
 /// over the pool's threads; the call returns when the track is measured.
@@ -198,30 +197,32 @@ fn measure_track(
     let floor = budget
         .take_when_room(FileNeeds::of(&opened).floor(), &control)
         .ok_or_else(|| context.cancelled())?;
+    let format = opened.format;
     let decoded = if parallel {
         decode_parallel(&mut opened, &context, analyzer_options, options, control, budget, floor)
     } else {
         decode_sequential(&mut opened, &context, analyzer_options, control, floor)
     }
-    .map_err(|error| explain_flac_stop(input, &opened, error))?;
-    // Audio the reader skipped over silently (damaged Ogg pages, MPEG data between frames,
-    // bytes after a WAV data chunk) or a cut it did not see.
-    let holes = match opened.info.container {
-        Container::Ogg => ogg_damage(input, opened.track_id, &context, decoded.frames)?,
-        Container::MpegAudio | Container::Adts => mpeg_damage(input, &context, &decoded)?,
-        Container::Wav => wav_damage(input, &context, decoded.frames),
-        Container::Aiff => aiff_damage(input, &context, decoded.frames)?,
-        _ => Vec::new(),
-    };
-    // Not lost audio: the FLAC timeline is whole (a gap fails the decode).
-    let skipped = flac_skipped(input, &opened, &context, &decoded);
+    .map_err(|error| format.explain_stop(input, &context, error))?;
+    // Audio the reader skipped over silently, or a cut it did not see: the container's walks.
+    let damage = format.find_damage(
+        input,
+        &DecodedTrack {
+            context: &context,
+            track_id: opened.track_id,
+            file_bytes: opened.info.file_bytes,
+            frames: decoded.frames,
+            ended_mid_packet: decoded.ended_mid_packet,
+            packet_bytes: decoded.packet_bytes,
+        },
+    )?;
     let mut decoded = decoded;
-    let lost_audio = !holes.is_empty();
-    decoded.warnings.extend(holes);
+    let lost_audio = !damage.lost_audio.is_empty();
+    decoded.warnings.extend(damage.lost_audio);
     let complete = check_complete(&opened, &context, &decoded, lost_audio)
-        .map_err(|error| explain_flac_stop(input, &opened, error))?;
+        .map_err(|error| format.explain_stop(input, &context, error))?;
     decoded.warnings.extend(complete);
-    decoded.warnings.extend(skipped);
+    decoded.warnings.extend(damage.nothing_lost);
 
     // Tags may also arrive while the stream is read (Ogg comment packets).
     let track_id = opened.track_id;
@@ -238,153 +239,6 @@ fn measure_track(
     info.finish(frames);
     Ok(MeasuredTrack { info, result, warnings })
 }
-
-/// A FLAC stream that stopped early (truncated) or skipped frames (corrupt) because a frame
-/// changes the channel count, sample rate or bit depth: the reader skips such frames, so
-/// this names the change instead.
-fn explain_flac_stop(input: Input<'_>, opened: &OpenedTrack<'_>, error: DecodeError) -> DecodeError {
-    let info = &opened.info;
-    let at_frame = match &error {
-        _ if info.container != Container::Flac || info.codec != Codec::Flac => return error,
-        DecodeError::Truncated { decoded_frames, .. } => *decoded_frames,
-        DecodeError::Corrupt { at_seconds, .. } => (at_seconds * f64::from(info.sample_rate)).round() as u64,
-        _ => return error,
-    };
-    let mismatch = input
-        .reopen()
-        .and_then(|source| flac_frames::mismatch_at(source, at_frame));
-    match mismatch {
-        Ok(Some(mismatch)) => DecodeError::StreamChanged {
-            path: error.path().to_path_buf(),
-            at_seconds: at_frame as f64 / f64::from(info.sample_rate.max(1)),
-            detail: mismatch.as_change(),
-        },
-        _ => error,
-    }
-}
-
-/// Holes in an Ogg stream's page sequence (pages the reader dropped as damaged), as warnings
-/// for lossy audio; lossless audio with a hole is corrupt. A stream without its end-of-stream
-/// page is cut: truncated, after `decoded_frames`. An unreadable file adds nothing here (the
-/// decode already read it).
-fn ogg_damage(
-    input: Input<'_>,
-    serial: u32,
-    context: &TrackContext,
-    decoded_frames: u64,
-) -> Result<Vec<DecodeWarning>, DecodeError> {
-    let damage = input
-        .reopen()
-        .and_then(|source| ogg_pages::find_damage(source, serial))
-        .unwrap_or_default();
-    if damage.unterminated {
-        return Err(context.cut_short(decoded_frames, Cut::NoEndOfStream));
-    }
-    let holes = damage.holes_after_granule;
-    let message = "a damaged Ogg page was skipped: the audio it held is missing";
-    if let (Some(&first), true) = (holes.first(), context.codec.is_lossless()) {
-        return Err(context.corrupt(first, message));
-    }
-    Ok(holes
-        .into_iter()
-        .map(|granule| DecodeWarning {
-            at_seconds: context.seconds(granule),
-            message: message.to_owned(),
-        })
-        .collect())
-}
-
-/// Breaks in an MPEG audio or ADTS file's frame chain (damaged data the reader skipped to
-/// the next frame header), as warnings, and the end of the file: fewer frames than its Xing/Info or
-/// VBRI tag declares is a cut (truncated, unless breaks explain the shortfall), a last frame
-/// the file ends inside is said. An unreadable file adds nothing here (the decode already
-/// read it).
-fn mpeg_damage(input: Input<'_>, context: &TrackContext, decoded: &Decoded) -> Result<Vec<DecodeWarning>, DecodeError> {
-    let decoded_frames = decoded.frames;
-    let Ok(damage) = input.reopen().and_then(mpeg_frames::find_damage) else {
-        return Ok(Vec::new());
-    };
-    let mut warnings: Vec<DecodeWarning> = damage
-        .holes_after_frames
-        .iter()
-        .map(|&frames| DecodeWarning {
-            at_seconds: context.seconds(frames),
-            message: "damaged MPEG audio data was skipped: the audio it held is missing".to_owned(),
-        })
-        .collect();
-    let missing = damage.frames_missing();
-    if warnings.is_empty() && missing > 0 {
-        let expected = decoded_frames.saturating_add(missing.saturating_mul(damage.samples_per_frame));
-        return Err(context.truncated(decoded_frames, expected));
-    }
-    // (A reader that saw the cut has it said by `check_complete`.)
-    if damage.ends_mid_frame && !decoded.ended_mid_packet {
-        warnings.push(DecodeWarning {
-            at_seconds: context.seconds(decoded_frames),
-            message: MID_FRAME_WARNING.to_owned(),
-        });
-    }
-    Ok(warnings)
-}
-
-/// Bytes after a WAV file's data chunk that are no chunk (audio beyond a data size that is
-/// too small, or junk), as a warning: the reader measured the data chunk as declared.
-fn wav_damage(input: Input<'_>, context: &TrackContext, decoded_frames: u64) -> Vec<DecodeWarning> {
-    let junk = input
-        .reopen()
-        .ok()
-        .and_then(|mut source| riff::junk_after_data(&mut source));
-    junk.map(|junk| DecodeWarning {
-        at_seconds: context.seconds(decoded_frames),
-        message: junk.to_string(),
-    })
-    .into_iter()
-    .collect()
-}
-
-/// Bytes of a FLAC file the reader skipped without losing audio (frames that failed their
-/// CRC and were then read again, as a duplicated block repeats them), as a warning: the
-/// numbers are right, but the file is damaged.
-fn flac_skipped(
-    input: Input<'_>,
-    opened: &OpenedTrack<'_>,
-    context: &TrackContext,
-    decoded: &Decoded,
-) -> Option<DecodeWarning> {
-    if opened.info.container != Container::Flac {
-        return None;
-    }
-    let skipped = input
-        .reopen()
-        .and_then(|source| flac_frames::skipped_bytes(source, opened.info.file_bytes, decoded.packet_bytes))
-        .ok()
-        .filter(|&bytes| bytes > 0)?;
-    Some(DecodeWarning {
-        at_seconds: context.seconds(decoded.frames),
-        message: format!(
-            "{skipped} bytes of damaged or repeated data were skipped; no audio is missing (every frame was read intact)"
-        ),
-    })
-}
-
-/// An AIFF file that decoded fewer frames than its `COMM` chunk declares is truncated
-/// (symphonia measures one whose sound chunk it cannot find as empty).
-fn aiff_damage(
-    input: Input<'_>,
-    context: &TrackContext,
-    decoded_frames: u64,
-) -> Result<Vec<DecodeWarning>, DecodeError> {
-    let declared = input
-        .reopen()
-        .ok()
-        .and_then(|mut source| riff::aiff_declared_frames(&mut source));
-    match declared {
-        Some(declared) if declared > decoded_frames => Err(context.truncated(decoded_frames, declared)),
-        _ => Ok(Vec::new()),
-    }
-}
-
-const MID_FRAME_WARNING: &str = "the file ends in the middle of a frame: it may be cut short";
 
 /// Lossless audio must decode to the length its header declares; lossy audio may differ
 /// by encoder delay and padding, and MP3 lengths without a Xing header are estimates.

@@ -9,6 +9,89 @@
 
 use std::io::{self, Read, Seek, SeekFrom};
 
+use symphonia::core::formats::probe::Probe;
+
+use super::{ContainerFormat, Damage, DecodedTrack, Input};
+use crate::error::{Cut, DecodeError, DecodeWarning, TrackContext};
+use crate::track::Codec;
+
+/// FLAC files. The reader takes only frames that agree with STREAMINFO and skips the
+/// others, so its refusals and early stops are explained by walking the frames.
+pub(crate) struct Flac;
+
+impl ContainerFormat for Flac {
+    fn register_reader(&self, probe: &mut Probe) {
+        probe.register_format::<symphonia::default::formats::FlacReader<'_>>();
+    }
+
+    /// A STREAMINFO header that does not describe the frames (the reader then finds no
+    /// frame), or a file that ends right after its metadata (cut before its first frame).
+    fn explain_refusal(&self, input: Input<'_>) -> Option<DecodeError> {
+        let lying_header = || {
+            let mismatch = input
+                .reopen()
+                .and_then(|source| mismatch_at(source, 0))
+                .ok()
+                .flatten()?;
+            Some(DecodeError::Malformed {
+                path: input.display_path(),
+                format: super::Container::Flac.name().to_owned(),
+                reason: mismatch.as_header_lie(),
+            })
+        };
+        let header_alone = || {
+            let (expected_frames, sample_rate) = input.reopen().and_then(header_without_audio).ok().flatten()?;
+            Some(DecodeError::Truncated {
+                path: input.display_path(),
+                decoded_frames: 0,
+                cut: Cut::Declared(expected_frames),
+                sample_rate,
+            })
+        };
+        lying_header().or_else(header_alone)
+    }
+
+    /// A stream that stopped early (truncated) or skipped frames (corrupt) because a frame
+    /// changes the channel count, sample rate or bit depth: this names the change instead.
+    fn explain_stop(&self, input: Input<'_>, track: &TrackContext, error: DecodeError) -> DecodeError {
+        let at_frame = match &error {
+            _ if track.codec != Codec::Flac => return error,
+            DecodeError::Truncated { decoded_frames, .. } => *decoded_frames,
+            DecodeError::Corrupt { at_seconds, .. } => (at_seconds * f64::from(track.sample_rate)).round() as u64,
+            _ => return error,
+        };
+        let mismatch = input.reopen().and_then(|source| mismatch_at(source, at_frame));
+        match mismatch {
+            Ok(Some(mismatch)) => DecodeError::StreamChanged {
+                path: error.path().to_path_buf(),
+                at_seconds: at_frame as f64 / f64::from(track.sample_rate.max(1)),
+                detail: mismatch.as_change(),
+            },
+            _ => error,
+        }
+    }
+
+    /// Bytes the reader skipped without losing audio (frames that failed their CRC and were
+    /// then read again, as a duplicated block repeats them): the numbers are right, but the
+    /// file is damaged.
+    fn find_damage(&self, input: Input<'_>, track: &DecodedTrack<'_>) -> Result<Damage, DecodeError> {
+        let skipped = input
+            .reopen()
+            .and_then(|source| skipped_bytes(source, track.file_bytes, track.packet_bytes))
+            .ok()
+            .filter(|&bytes| bytes > 0);
+        Ok(Damage {
+            lost_audio: Vec::new(),
+            nothing_lost: skipped.map(|skipped| DecodeWarning {
+                at_seconds: track.context.seconds(track.frames),
+                message: format!(
+                    "{skipped} bytes of damaged or repeated data were skipped; no audio is missing (every frame was read intact)"
+                ),
+            }),
+        })
+    }
+}
+
 /// The parameters of a stream or of one frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Parameters {
@@ -318,7 +401,7 @@ pub(crate) fn frame_crc_matches(frame: &[u8]) -> bool {
     crc == u16::from_be_bytes(*stored)
 }
 
-const CRC16_TABLE: [u32; 256] = crate::ogg_pages::crc_table(0x8005, 16);
+const CRC16_TABLE: [u32; 256] = super::ogg_pages::crc_table(0x8005, 16);
 
 fn crc8(bytes: &[u8]) -> u8 {
     let mut crc = 0u8;

@@ -2,94 +2,15 @@
 //! of other tracks skipped, the timeline of lossless streams checked for holes, symphonia's
 //! errors turned into ones a person understands.
 
-use std::path::PathBuf;
-
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::FormatReader;
 use symphonia::core::packet::Packet;
 
-use crate::error::{Cut, DecodeError};
-use crate::track::Codec;
+use crate::error::{DecodeError, TrackContext};
 
 /// Hostile input could make a reader return empty packets forever; this many in a row ends
 /// the stream as corrupt instead of spinning.
 const MAX_EMPTY_PACKETS_IN_A_ROW: u32 = 10_000;
-
-/// What an error says about a track, with the numbers to place it in time.
-#[derive(Clone, Debug)]
-pub(crate) struct TrackContext {
-    pub(crate) path: PathBuf,
-    pub(crate) codec: Codec,
-    pub(crate) sample_rate: u32,
-}
-
-impl TrackContext {
-    pub(crate) fn seconds(&self, frames: u64) -> f64 {
-        frames as f64 / f64::from(self.sample_rate.max(1))
-    }
-
-    pub(crate) fn corrupt(&self, at_frame: u64, detail: impl Into<String>) -> DecodeError {
-        DecodeError::Corrupt {
-            path: self.path.clone(),
-            codec: self.codec.name().to_owned(),
-            at_seconds: self.seconds(at_frame),
-            detail: detail.into(),
-        }
-    }
-
-    pub(crate) fn truncated(&self, decoded: u64, declared: u64) -> DecodeError {
-        self.cut_short(decoded, Cut::Declared(declared))
-    }
-
-    pub(crate) fn cut_short(&self, decoded: u64, cut: Cut) -> DecodeError {
-        DecodeError::Truncated {
-            path: self.path.clone(),
-            decoded_frames: decoded,
-            cut,
-            sample_rate: self.sample_rate,
-        }
-    }
-
-    pub(crate) fn changed(&self, at_frame: u64, detail: impl Into<String>) -> DecodeError {
-        DecodeError::StreamChanged {
-            path: self.path.clone(),
-            at_seconds: self.seconds(at_frame),
-            detail: detail.into(),
-        }
-    }
-
-    pub(crate) fn analysis(&self, source: dr_core::Error) -> DecodeError {
-        DecodeError::Analysis {
-            path: self.path.clone(),
-            source,
-        }
-    }
-
-    pub(crate) fn cancelled(&self) -> DecodeError {
-        DecodeError::Cancelled {
-            path: self.path.clone(),
-        }
-    }
-
-    pub(crate) fn internal(&self, reason: impl Into<String>) -> DecodeError {
-        DecodeError::Internal {
-            path: self.path.clone(),
-            reason: reason.into(),
-        }
-    }
-
-    /// A symphonia decode failure at `at_frame`, as a track error.
-    pub(crate) fn decode_failure(&self, at_frame: u64, error: SymphoniaError) -> DecodeError {
-        match error {
-            SymphoniaError::ResetRequired => self.changed(at_frame, "the decoder must restart (new stream parameters)"),
-            SymphoniaError::Unsupported(what) => DecodeError::Unsupported {
-                path: self.path.clone(),
-                what: format!("{} feature this decoder lacks ({what})", self.codec),
-            },
-            other => self.corrupt(at_frame, other.to_string()),
-        }
-    }
-}
 
 /// The next thing in a track's stream.
 pub(crate) enum NextPacket {

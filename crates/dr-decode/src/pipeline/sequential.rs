@@ -8,32 +8,19 @@ use symphonia::core::audio::GenericAudioBufferRef;
 
 use std::ops::Range;
 
-use crate::budget::{FileNeeds, Reserved};
+use super::budget::{FileNeeds, Reserved};
+use super::decoded::{decoded_buffer_bytes, Decoded};
+use super::open::OpenedTrack;
+use super::options::Control;
+use super::stream::{NextPacket, PacketStream};
+use crate::codec::{PcmConverter, TrackDecoder, OPUS_RATE};
+use crate::container::GaplessTrim;
+use crate::error::TrackContext;
 use crate::error::{DecodeError, DecodeWarning};
-use crate::mp4_edit::GaplessTrim;
-use crate::open::{OpenedTrack, TrackDecoder};
-use crate::options::Control;
-use crate::opus_stream::OPUS_RATE;
-use crate::parallel::decoded_buffer_bytes;
-use crate::pcm::PcmConverter;
-use crate::stream::{NextPacket, PacketStream, TrackContext};
 
 /// A lossy stream may lose a few frames to damage (players skip them, with a warning
 /// here); beyond this many the file is too damaged to measure.
 const MAX_SKIPPED_PACKETS: usize = 100;
-
-/// What a finished decode hands back.
-pub(crate) struct Decoded {
-    pub(crate) result: dr_core::TrackResult,
-    pub(crate) frames: u64,
-    pub(crate) warnings: Vec<DecodeWarning>,
-    pub(crate) ended_mid_packet: bool,
-    /// Frames the stream's last packet decoded short of its stated duration (CAF states
-    /// whole packets, and some muxers count them whole in the declared length too).
-    pub(crate) final_packet_shortfall: u64,
-    /// Bytes of all packets read (the track's).
-    pub(crate) packet_bytes: u64,
-}
 
 /// The analyser, created by the first decoded audio: lossy decoders may output another rate
 /// than the container declares (HE-AAC doubles it), and the measurement must use what plays.
@@ -64,7 +51,7 @@ impl LazyAnalyzer {
                 ));
             }
         } else {
-            crate::open::check_parameters(&context.path, Some(rate), channels)?;
+            crate::codec::check_parameters(&context.path, Some(rate), channels)?;
             let mut options = self.options;
             if options.excluded_channel.is_some_and(|index| index >= channels) {
                 options.excluded_channel = None;
@@ -133,7 +120,7 @@ pub(crate) fn decode_sequential(
                 break;
             }
         };
-        if opened.check_flac_crc && !crate::flac_frames::frame_crc_matches(&packet.data) {
+        if opened.check_flac_crc && !crate::container::frame_crc_matches(&packet.data) {
             return Err(context.corrupt(frames, "the frame fails its CRC-16 (damaged data)"));
         }
         let decoded = match &mut opened.decoder {

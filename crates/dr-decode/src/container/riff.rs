@@ -7,6 +7,69 @@
 use std::fmt;
 use std::io::{Read, Seek, SeekFrom};
 
+use symphonia::core::formats::probe::Probe;
+
+use super::{ContainerFormat, Damage, DecodedTrack, Extras, Input};
+use crate::error::{DecodeError, DecodeWarning, TrackContext};
+
+/// WAV files. The reader drops the `LIST`/`INFO` tags and stops at the `data` chunk's
+/// declared end.
+pub(crate) struct Wav;
+
+impl ContainerFormat for Wav {
+    fn register_reader(&self, probe: &mut Probe) {
+        probe.register_format::<symphonia::default::formats::WavReader<'_>>();
+    }
+
+    fn read_extras(&self, input: Input<'_>, _track: &TrackContext, _track_id: u32) -> Result<Extras, DecodeError> {
+        let tags = input
+            .reopen()
+            .map(|mut source| read_riff_info(&mut source))
+            .unwrap_or_default();
+        Ok(Extras {
+            gapless: None,
+            tags: Some(tags),
+        })
+    }
+
+    /// Bytes after the data chunk that are no chunk (audio beyond a data size that is too
+    /// small, or junk), as a warning: the reader measured the data chunk as declared.
+    fn find_damage(&self, input: Input<'_>, track: &DecodedTrack<'_>) -> Result<Damage, DecodeError> {
+        let junk = input.reopen().ok().and_then(|mut source| junk_after_data(&mut source));
+        Ok(Damage {
+            lost_audio: junk
+                .map(|junk| DecodeWarning {
+                    at_seconds: track.context.seconds(track.frames),
+                    message: junk.to_string(),
+                })
+                .into_iter()
+                .collect(),
+            nothing_lost: None,
+        })
+    }
+}
+
+/// AIFF/AIFC files. The reader measures a file whose sound chunk it cannot find as empty.
+pub(crate) struct Aiff;
+
+impl ContainerFormat for Aiff {
+    fn register_reader(&self, probe: &mut Probe) {
+        probe.register_format::<symphonia::default::formats::AiffReader<'_>>();
+    }
+
+    /// Fewer frames decoded than the `COMM` chunk declares: truncated.
+    fn find_damage(&self, input: Input<'_>, track: &DecodedTrack<'_>) -> Result<Damage, DecodeError> {
+        let declared = input
+            .reopen()
+            .ok()
+            .and_then(|mut source| aiff_declared_frames(&mut source));
+        match declared {
+            Some(declared) if declared > track.frames => Err(track.context.truncated(track.frames, declared)),
+            _ => Ok(Damage::default()),
+        }
+    }
+}
+
 /// Top-level chunks looked at before giving up (a real file has a handful).
 const MAX_CHUNKS: usize = 256;
 /// Largest INFO list read (tags are short; a bigger one is not tags).

@@ -34,17 +34,17 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use dr_core::{Analyzer, Geometry, Segment};
-use symphonia::core::audio::GenericAudioBufferRef;
 use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
 use symphonia::core::packet::Packet;
 
-use crate::budget::{FileNeeds, MemoryBudget, Reserved};
+use super::budget::{FileNeeds, MemoryBudget, Reserved};
+use super::decoded::{decoded_buffer_bytes, Decoded};
+use super::open::OpenedTrack;
+use super::options::{Control, DecodeOptions};
+use super::stream::{NextPacket, PacketStream};
+use crate::codec::{I32Layout, PcmConverter, TrackDecoder};
 use crate::error::DecodeError;
-use crate::open::{OpenedTrack, TrackDecoder};
-use crate::options::{Control, DecodeOptions};
-use crate::pcm::{I32Layout, PcmConverter};
-use crate::sequential::Decoded;
-use crate::stream::{NextPacket, PacketStream, TrackContext};
+use crate::error::TrackContext;
 
 /// How long a waiting file task sleeps on its result channel when no pool job is runnable.
 /// Results wake it at once; the timeout only bounds how late it notices new stealable work.
@@ -574,11 +574,6 @@ fn decode_packets(batch: &Batch<'_>, worker: &mut BatchWorker<'_>, shared: &JobS
         shared.control.frames_done(decoded);
     }
     BatchOutcome::Measured(segments, short_end)
-}
-
-/// Bytes a decoder's output buffer holds (its capacity, not just the frames in use).
-pub(crate) fn decoded_buffer_bytes(buffer: &GenericAudioBufferRef<'_>) -> usize {
-    buffer.capacity().max(buffer.frames()) * buffer.byte_len_per_frame()
 }
 
 /// The text of a caught panic, for the error that replaces it.

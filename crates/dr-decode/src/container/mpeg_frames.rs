@@ -17,8 +17,73 @@
 
 use std::io::{self, Read};
 
-use crate::read_window::Window;
-use crate::sniff::id3v2_len;
+use super::read_window::Window;
+use super::sniff::id3v2_len;
+
+use symphonia::core::formats::probe::Probe;
+
+use super::{ContainerFormat, Damage, DecodedTrack, Input};
+use crate::error::{DecodeError, DecodeWarning, MID_FRAME_WARNING};
+
+/// Containers of frames that chain by the lengths in their headers, which the reader
+/// resynchronises past damage in without a word: raw MPEG audio (MP1/MP2/MP3) and raw AAC in
+/// ADTS framing.
+pub(crate) struct FrameChain {
+    register_reader: fn(&mut Probe),
+}
+
+pub(crate) static MPEG_AUDIO: FrameChain = FrameChain {
+    register_reader: |probe| probe.register_format::<symphonia::default::formats::MpaReader<'_>>(),
+};
+
+pub(crate) static ADTS: FrameChain = FrameChain {
+    register_reader: |probe| probe.register_format::<symphonia::default::formats::AdtsReader<'_>>(),
+};
+
+impl ContainerFormat for FrameChain {
+    fn register_reader(&self, probe: &mut Probe) {
+        (self.register_reader)(probe);
+    }
+
+    fn find_damage(&self, input: Input<'_>, track: &DecodedTrack<'_>) -> Result<Damage, DecodeError> {
+        frame_chain_damage(input, track)
+    }
+}
+
+/// Breaks in the frame chain (damaged data the reader skipped to the next frame header),
+/// as warnings, and the end of the file: fewer frames than its Xing/Info or VBRI tag
+/// declares is a cut (truncated, unless breaks explain the shortfall), a last frame the
+/// file ends inside is said.
+fn frame_chain_damage(input: Input<'_>, track: &DecodedTrack<'_>) -> Result<Damage, DecodeError> {
+    let (context, decoded_frames) = (track.context, track.frames);
+    let Ok(damage) = input.reopen().and_then(find_damage) else {
+        return Ok(Damage::default());
+    };
+    let mut warnings: Vec<DecodeWarning> = damage
+        .holes_after_frames
+        .iter()
+        .map(|&frames| DecodeWarning {
+            at_seconds: context.seconds(frames),
+            message: "damaged MPEG audio data was skipped: the audio it held is missing".to_owned(),
+        })
+        .collect();
+    let missing = damage.frames_missing();
+    if warnings.is_empty() && missing > 0 {
+        let expected = decoded_frames.saturating_add(missing.saturating_mul(damage.samples_per_frame));
+        return Err(context.truncated(decoded_frames, expected));
+    }
+    // (A reader that saw the cut has it said by the pipeline's length check.)
+    if damage.ends_mid_frame && !track.ended_mid_packet {
+        warnings.push(DecodeWarning {
+            at_seconds: context.seconds(decoded_frames),
+            message: MID_FRAME_WARNING.to_owned(),
+        });
+    }
+    Ok(Damage {
+        lost_audio: warnings,
+        nothing_lost: None,
+    })
+}
 
 /// The largest frame: an ADTS frame's 13-bit length (MPEG audio frames stay below 4096:
 /// MPEG 2.5 Layer III/II at 160 kbit/s and 8 kHz is 2881 bytes).

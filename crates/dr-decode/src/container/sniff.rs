@@ -10,15 +10,14 @@ use std::io::{self, Read, Seek, SeekFrom};
 
 use dr_core::MAX_CHANNELS;
 
+use crate::track::MAX_SAMPLE_RATE;
+
 /// How many bytes are read to recognise a file.
 const SNIFF_BYTES: usize = 64 * 1024;
 
 /// ID3v2 tags chained before the audio that are skipped at most (hostile files may chain
 /// tags without end).
 const MAX_ID3_TAGS: usize = 16;
-
-/// Highest sample rate accepted (the product's stated range).
-pub(crate) const MAX_SAMPLE_RATE: u32 = 768_000;
 
 /// The container a file starts with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

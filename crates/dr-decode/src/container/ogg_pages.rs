@@ -10,7 +10,50 @@
 
 use std::io::{self, Read};
 
-use crate::read_window::Window;
+use super::read_window::Window;
+
+use symphonia::core::formats::probe::Probe;
+
+use super::{ContainerFormat, Damage, DecodedTrack, Input};
+use crate::error::{Cut, DecodeError, DecodeWarning};
+
+/// Ogg files (Vorbis, Opus, FLAC). The reader drops damaged pages without a word.
+pub(crate) struct Ogg;
+
+impl ContainerFormat for Ogg {
+    fn register_reader(&self, probe: &mut Probe) {
+        probe.register_format::<symphonia::default::formats::OggReader<'_>>();
+    }
+
+    /// Holes in the track's page sequence (pages the reader dropped as damaged), as
+    /// warnings for lossy audio; lossless audio with a hole is corrupt. A stream without
+    /// its end-of-stream page is cut: truncated, after the frames decoded.
+    fn find_damage(&self, input: Input<'_>, track: &DecodedTrack<'_>) -> Result<Damage, DecodeError> {
+        let context = track.context;
+        let damage = input
+            .reopen()
+            .and_then(|source| find_damage(source, track.track_id))
+            .unwrap_or_default();
+        if damage.unterminated {
+            return Err(context.cut_short(track.frames, Cut::NoEndOfStream));
+        }
+        let holes = damage.holes_after_granule;
+        let message = "a damaged Ogg page was skipped: the audio it held is missing";
+        if let (Some(&first), true) = (holes.first(), context.codec.is_lossless()) {
+            return Err(context.corrupt(first, message));
+        }
+        Ok(Damage {
+            lost_audio: holes
+                .into_iter()
+                .map(|granule| DecodeWarning {
+                    at_seconds: context.seconds(granule),
+                    message: message.to_owned(),
+                })
+                .collect(),
+            nothing_lost: None,
+        })
+    }
+}
 
 /// The largest Ogg page: a 27-byte header, 255 lacing values, 255 segments of 255 bytes.
 const MAX_PAGE_BYTES: usize = 27 + 255 + 255 * 255;
