@@ -14,6 +14,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::stamp::FileStamp;
+
 use dr_core::{ChannelResult, TrackResult};
 use dr_report::{ReportTrack, TrackMeta};
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension};
@@ -83,25 +85,6 @@ fn default_path() -> Option<PathBuf> {
     Some(base.cache_dir().join("macinmeter").join("results.sqlite3"))
 }
 
-/// What identifies a file's content cheaply: its size and modification time, read before
-/// it is measured (a file changed while being measured is then measured again next time).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FileStamp {
-    size: u64,
-    mtime_ns: i64,
-}
-
-impl FileStamp {
-    fn of(path: &Path) -> Option<FileStamp> {
-        let meta = std::fs::metadata(path).ok()?;
-        let since_epoch = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
-        Some(FileStamp {
-            size: meta.len(),
-            mtime_ns: i64::try_from(since_epoch.as_nanos()).ok()?,
-        })
-    }
-}
-
 /// A result as the report needs it, with the decoder's warnings (printed again when it is
 /// reused).
 #[derive(Debug, Clone, PartialEq)]
@@ -119,13 +102,14 @@ pub struct Split {
     pub to_measure: Vec<(usize, Option<FileStamp>)>,
 }
 
-/// Which of `files` need measuring: all of them without a cache.
-pub fn split(cache: Option<&Cache>, files: &[PathBuf]) -> Split {
+/// Which of `files` need measuring (their `stamps` taken before): all of them without a
+/// cache.
+pub fn split(cache: Option<&Cache>, files: &[PathBuf], stamps: &[Option<FileStamp>]) -> Split {
     match cache {
-        Some(cache) => cache.look_up(files),
+        Some(cache) => cache.look_up(files, stamps),
         None => Split {
             kept: Vec::new(),
-            to_measure: (0..files.len()).map(|index| (index, None)).collect(),
+            to_measure: stamps.iter().copied().enumerate().collect(),
         },
     }
 }
@@ -188,7 +172,7 @@ impl Cache {
 
     /// Each file's kept result, or what to store its new one under. A file the cache
     /// cannot answer for (unreadable stamp, a query error, an unreadable record) is measured.
-    fn look_up(&self, files: &[PathBuf]) -> Split {
+    fn look_up(&self, files: &[PathBuf], stamps: &[Option<FileStamp>]) -> Split {
         // One read transaction: one snapshot, and no lock taken per file.
         let transaction = self.connection.unchecked_transaction().ok();
         let mut statement = self
@@ -196,8 +180,7 @@ impl Cache {
             .prepare("SELECT size, mtime_ns, analyser, record FROM results WHERE path = ?1")
             .ok();
         let mut split = Split::default();
-        for (index, path) in files.iter().enumerate() {
-            let stamp = FileStamp::of(path);
+        for (index, (path, &stamp)) in files.iter().zip(stamps).enumerate() {
             let kept = match (&mut statement, stamp, key(path)) {
                 (Some(statement), Some(stamp), Some(key)) => self.kept(statement, path, stamp, &key),
                 _ => None,

@@ -8,6 +8,7 @@ mod cache;
 mod flame;
 mod progress;
 mod saved;
+mod stamp;
 mod stats;
 mod tags;
 mod walk;
@@ -24,6 +25,7 @@ use args::{Cli, Format, LogLayout};
 use dr_core::AlbumWeighting;
 use dr_report::{Failure, LineEnds, LogDate, LogHeader, LogOptions, Report, ReportTrack, ToolInfo, TrackMeta};
 use progress::{ProgressView, RunProgress};
+use stamp::FileStamp;
 use walk::Entry;
 
 use dr_report::PRODUCT;
@@ -180,7 +182,9 @@ fn run(cli: &Cli, date: LogDate, flame: &mut flame::Flame) -> u8 {
     // Results kept by earlier runs are reused; only the other files are measured.
     let mut outcomes: Vec<Option<Outcome>> = (0..files.len()).map(|_| None).collect();
     let cache = cache::Cache::for_run(cli.no_cache, cli.cache.as_deref(), &options);
-    let cache::Split { kept, to_measure } = cache::split(cache.as_ref(), &files);
+    // Each file's size and modification time, taken once before measuring (stamp.rs).
+    let stamps: Vec<Option<FileStamp>> = files.iter().map(|p| FileStamp::of(p).ok()).collect();
+    let cache::Split { kept, to_measure } = cache::split(cache.as_ref(), &files, &stamps);
     for (index, kept) in kept {
         announce(cli, &kept, &|line| eprintln!("{line}"));
         outcomes[index] = Some(Outcome::FromCache(Box::new(kept.track)));
@@ -191,12 +195,7 @@ fn run(cli: &Cli, date: LogDate, flame: &mut flame::Flame) -> u8 {
     let measure_paths: Vec<&Path> = to_measure.iter().map(|&(index, _)| files[index].as_path()).collect();
 
     let progress = Arc::new(dr_decode::Progress::new());
-    let file_sizes: Vec<u64> = files
-        .iter()
-        .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
-        .collect();
-    // Before measuring: a file that changes meanwhile is not tagged with another's DR.
-    let stamps = cli.write_tags.then(|| tags::FileStamps::take(&files));
+    let file_sizes: Vec<u64> = stamps.iter().map(|s| s.map_or(0, |s| s.size)).collect();
     let measure_sizes = to_measure.iter().map(|&(index, _)| file_sizes[index]).collect();
     let run_progress = Arc::new(RunProgress::new(measure_sizes, parallelism.files));
     let view = ProgressView::start(!cli.quiet, progress.clone(), run_progress.clone());
@@ -379,8 +378,12 @@ fn run(cli: &Cli, date: LogDate, flame: &mut flame::Flame) -> u8 {
         }
     }
 
-    if let Some(stamps) = &stamps {
-        output_failed |= !tags::write_tags(&report, log_options.album_weighting, stamps, &unfinished_files, &say);
+    if cli.write_tags {
+        // A file that changed since its stamp was taken is not tagged with another's DR.
+        let stamps = tags::FileStamps::new(&files, &stamps);
+        // A tagged file's size and time change, so the next run measures it again: its
+        // bitrate (from the file's size) may have moved.
+        output_failed |= !tags::write_tags(&report, log_options.album_weighting, &stamps, &unfinished_files, &say);
     }
 
     if cli.stats {

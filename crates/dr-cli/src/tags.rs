@@ -20,7 +20,6 @@
 use std::collections::{HashMap, HashSet};
 use std::io::{Cursor, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 use lofty::config::{ParseOptions, WriteOptions};
 use lofty::file::{AudioFile, FileType};
@@ -31,51 +30,31 @@ use lofty::ogg::VorbisComments;
 use dr_core::AlbumWeighting;
 use dr_report::{Report, TrackMeta};
 
+use crate::stamp::FileStamp;
+
 pub const TRACK_FIELD: &str = "DYNAMIC RANGE";
 pub const ALBUM_FIELD: &str = "ALBUM DYNAMIC RANGE";
 /// The iTunes freeform namespace foobar2000 (and iTunes) use for custom MP4 fields.
 const MP4_FREEFORM_MEAN: &str = "com.apple.iTunes";
 
-/// A file's size and modification time: when they differ from those taken before it was
-/// measured, the file changed and its DR may no longer be its own.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Stamp {
-    len: u64,
-    modified: Option<SystemTime>,
-}
-
-impl Stamp {
-    fn of(path: &Path) -> std::io::Result<Stamp> {
-        let meta = std::fs::metadata(path)?;
-        Ok(Stamp {
-            len: meta.len(),
-            modified: meta.modified().ok(),
-        })
-    }
-}
-
 /// The stamps of a run's inputs, taken before measuring, by the exact bytes of their
 /// paths (a report names a track by its path's text, and by these bytes when the text is
 /// lossy).
-pub struct FileStamps(HashMap<Vec<u8>, (PathBuf, Option<Stamp>)>);
+pub struct FileStamps(HashMap<Vec<u8>, (PathBuf, Option<FileStamp>)>);
 
 impl FileStamps {
-    pub fn take(files: &[PathBuf]) -> FileStamps {
+    pub fn new(files: &[PathBuf], stamps: &[Option<FileStamp>]) -> FileStamps {
         FileStamps(
             files
                 .iter()
-                .map(|p| {
-                    (
-                        p.as_os_str().as_encoded_bytes().to_vec(),
-                        (p.clone(), Stamp::of(p).ok()),
-                    )
-                })
+                .zip(stamps)
+                .map(|(p, &stamp)| (p.as_os_str().as_encoded_bytes().to_vec(), (p.clone(), stamp)))
                 .collect(),
         )
     }
 
     /// The input a report track was measured from.
-    fn find(&self, meta: &TrackMeta) -> Option<&(PathBuf, Option<Stamp>)> {
+    fn find(&self, meta: &TrackMeta) -> Option<&(PathBuf, Option<FileStamp>)> {
         let bytes = meta.path_bytes.as_deref().unwrap_or(meta.path.as_bytes());
         self.0.get(bytes)
     }
@@ -162,9 +141,9 @@ fn folder_of_path(path: &Path) -> &Path {
 
 /// Writes `values` into the file at `path`, measured when it had `stamp`; the reason,
 /// whole, when it cannot.
-fn tag_file(path: &Path, stamp: &Stamp, values: DrValues) -> Result<(), String> {
+fn tag_file(path: &Path, stamp: &FileStamp, values: DrValues) -> Result<(), String> {
     let format = TagFormat::of(path)?;
-    let unchanged = || match Stamp::of(path) {
+    let unchanged = || match FileStamp::of(path) {
         Ok(now) if now == *stamp => Ok(()),
         Ok(_) => Err("the file changed since it was measured".to_string()),
         Err(e) => Err(crate::walk::io_reason(&e)),
@@ -382,13 +361,13 @@ mod tests {
     fn a_file_changed_since_it_was_measured_is_not_tagged() {
         let dir = tempfile::tempdir().unwrap();
         let path = fixture_copy(dir.path());
-        let measured = Stamp::of(&path).unwrap();
+        let measured = FileStamp::of(&path).unwrap();
         // The same size, one byte of its audio changed, a later modification time.
         let mut bytes = std::fs::read(&path).unwrap();
         let last = bytes.len() - 1;
         bytes[last] ^= 1;
         std::fs::write(&path, &bytes).unwrap();
-        let later = measured.modified.unwrap() + std::time::Duration::from_secs(10);
+        let later = std::fs::metadata(&path).unwrap().modified().unwrap() + std::time::Duration::from_secs(10);
         std::fs::File::options()
             .write(true)
             .open(&path)
@@ -402,7 +381,7 @@ mod tests {
         );
         assert_eq!(std::fs::read(&path).unwrap(), bytes);
         // As it is now, it is tagged.
-        assert_eq!(tag_file(&path, &Stamp::of(&path).unwrap(), VALUES), Ok(()));
+        assert_eq!(tag_file(&path, &FileStamp::of(&path).unwrap(), VALUES), Ok(()));
         assert_ne!(std::fs::read(&path).unwrap(), bytes);
     }
 }

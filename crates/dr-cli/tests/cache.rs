@@ -152,6 +152,30 @@ fn a_touched_file_is_measured_again_and_only_it() {
 }
 
 #[test]
+fn files_rewritten_by_write_tags_are_measured_again_once() {
+    let dir = library();
+    let d = dir.path();
+    let flac = d
+        .join("music/Album")
+        .read_dir()
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let before = std::fs::metadata(&flac).unwrap();
+    let tagging = cached(d, &["--write-tags", "music"]);
+    assert_eq!(measured(&tagging), FILES);
+    let after = std::fs::metadata(&flac).unwrap();
+    assert!(
+        (after.len(), after.modified().unwrap()) != (before.len(), before.modified().unwrap()),
+        "the tagged file was rewritten"
+    );
+    // A rewritten file is another file to the cache (its size-derived bitrate may differ).
+    after_change(d, FILES);
+}
+
+#[test]
 fn a_file_of_another_size_with_the_same_time_is_measured_again() {
     let dir = library();
     let d = dir.path();
