@@ -215,6 +215,7 @@ fn run(cli: &Cli, date: LogDate, flame: &mut flame::Flame) -> u8 {
     flame.processing_starts();
     dr_decode::measure_files(&measure_paths, &pool, &options, control, |measured, result| {
         run_progress.file_finished(measured, result.as_ref().map_or(0, |track| track.result.frames));
+        arenas::return_free_pages();
         let (index, stamp) = to_measure[measured];
         let outcome = match result {
             Ok(track) => {
