@@ -185,7 +185,7 @@ fn measure_track(
 
     // (FLAC frames in another container are CRC-checked on the sequential path.)
     let parallel = options.parallel_packets
-        && !opened.check_flac_crc
+        && !opened.packet_check.flac_crc
         && opened.info.codec.packets_are_independent()
         && opened.integer_samples
         && opened.timestamps_are_frames;

@@ -31,7 +31,20 @@ pub(crate) struct OpenedTrack<'a> {
     /// The decoded frames that are the track's audio, when the container says (MP4).
     pub(crate) gapless: Option<GaplessTrim>,
     /// FLAC frames in another container: their CRC-16 is checked by nobody else.
-    pub(crate) check_flac_crc: bool,
+    pub(crate) packet_check: PacketCheck,
+}
+
+/// The checks of a packet's data no decoder makes: the CRC-16 of FLAC frames in another
+/// container (`Copy`, so the decoding loop holds it while the reader is borrowed).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PacketCheck {
+    pub(crate) flac_crc: bool,
+}
+
+impl PacketCheck {
+    pub(crate) fn intact(self, data: &[u8]) -> bool {
+        !self.flac_crc || container::frame_crc_matches(data)
+    }
 }
 
 pub(crate) fn open(input: Input<'_>) -> Result<OpenedTrack<'_>, DecodeError> {
@@ -115,7 +128,9 @@ pub(crate) fn open(input: Input<'_>) -> Result<OpenedTrack<'_>, DecodeError> {
         i32_layout,
         integer_samples,
         gapless,
-        check_flac_crc: codec == Codec::Flac && container != Container::Flac,
+        packet_check: PacketCheck {
+            flac_crc: codec == Codec::Flac && container != Container::Flac,
+        },
     })
 }
 

@@ -92,6 +92,7 @@ pub(crate) fn decode_sequential(
     let mut frames = 0u64;
     let mut ended_mid_packet = false;
     let declared_rate = opened.info.sample_rate;
+    let packet_check = opened.packet_check;
     let mut packets = PacketStream::new(opened.reader.as_mut(), opened.track_id, context.clone(), check_timeline);
 
     // A lossless packet that decoded fewer frames than it states is fine only as the
@@ -120,7 +121,7 @@ pub(crate) fn decode_sequential(
                 break;
             }
         };
-        if opened.check_flac_crc && !crate::container::frame_crc_matches(&packet.data) {
+        if !packet_check.intact(&packet.data) {
             return Err(context.corrupt(frames, "the frame fails its CRC-16 (damaged data)"));
         }
         let decoded = match &mut opened.decoder {
