@@ -1,6 +1,6 @@
 //! What a measured track reports besides its DR: properties and tags.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use symphonia::core::audio::{ChannelLabel, Channels, Position};
 use symphonia::core::codecs::audio::well_known::*;
@@ -9,7 +9,7 @@ use symphonia::core::formats::FormatReader;
 use symphonia::core::meta::{MetadataRevision, StandardTag, Tag};
 
 use crate::container::Container;
-use crate::error::DecodeWarning;
+use crate::error::{DecodeError, DecodeWarning};
 
 /// Highest sample rate accepted (the product's stated range).
 pub(crate) const MAX_SAMPLE_RATE: u32 = 768_000;
@@ -332,4 +332,32 @@ pub struct MeasuredTrack {
     /// Non-empty when a decoder skipped damaged audio (lossy codecs only; lossless damage is
     /// an error). The DR then covers only what decoded.
     pub warnings: Vec<DecodeWarning>,
+}
+
+/// Rate and channel count a decoder can be trusted with: checked on what a stream declares
+/// (codec::open_decoder) and on what a decoder gives (the sequential path).
+pub(crate) fn check_parameters(path: &Path, sample_rate: Option<u32>, channels: usize) -> Result<(), DecodeError> {
+    let invalid = |reason: String| DecodeError::InvalidParameters {
+        path: path.to_path_buf(),
+        reason,
+    };
+    match sample_rate {
+        None | Some(0) => return Err(invalid("the stream declares a sample rate of 0 Hz".into())),
+        Some(rate) if rate > MAX_SAMPLE_RATE => {
+            return Err(invalid(format!(
+                "the stream declares a sample rate of {rate} Hz (at most {MAX_SAMPLE_RATE} Hz is supported)"
+            )))
+        }
+        Some(_) => {}
+    }
+    if channels == 0 {
+        return Err(invalid("the stream declares 0 channels".into()));
+    }
+    if channels > dr_core::MAX_CHANNELS {
+        return Err(invalid(format!(
+            "the stream declares {channels} channels (at most {} are supported)",
+            dr_core::MAX_CHANNELS
+        )));
+    }
+    Ok(())
 }

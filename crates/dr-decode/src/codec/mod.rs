@@ -12,7 +12,7 @@ use symphonia::core::errors::Error as SymphoniaError;
 use symphonia_common::apple::audio::alac::MagicCookie;
 
 use crate::error::DecodeError;
-use crate::track::{Codec, MAX_SAMPLE_RATE};
+use crate::track::{check_parameters, Codec};
 
 mod opus_stream;
 mod pcm;
@@ -165,31 +165,4 @@ impl SampleFormat {
             i32_layout,
         })
     }
-}
-
-/// Rate and channel count a decoder can be trusted with.
-pub(crate) fn check_parameters(path: &Path, sample_rate: Option<u32>, channels: usize) -> Result<(), DecodeError> {
-    let invalid = |reason: String| DecodeError::InvalidParameters {
-        path: path.to_path_buf(),
-        reason,
-    };
-    match sample_rate {
-        None | Some(0) => return Err(invalid("the stream declares a sample rate of 0 Hz".into())),
-        Some(rate) if rate > MAX_SAMPLE_RATE => {
-            return Err(invalid(format!(
-                "the stream declares a sample rate of {rate} Hz (at most {MAX_SAMPLE_RATE} Hz is supported)"
-            )))
-        }
-        Some(_) => {}
-    }
-    if channels == 0 {
-        return Err(invalid("the stream declares 0 channels".into()));
-    }
-    if channels > dr_core::MAX_CHANNELS {
-        return Err(invalid(format!(
-            "the stream declares {channels} channels (at most {} are supported)",
-            dr_core::MAX_CHANNELS
-        )));
-    }
-    Ok(())
 }

@@ -51,7 +51,7 @@ impl LazyAnalyzer {
                 ));
             }
         } else {
-            crate::codec::check_parameters(&context.path, Some(rate), channels)?;
+            crate::track::check_parameters(&context.path, Some(rate), channels)?;
             let mut options = self.options;
             if options.excluded_channel.is_some_and(|index| index >= channels) {
                 options.excluded_channel = None;
