@@ -180,9 +180,10 @@ pub struct mm_track_outcome {
 }
 
 /// The bytes the read buffers of a batch's tracks in flight hold together, at most (each
-/// track's buffer is cut to its share, this over the batch's threads). 8 MiB, as the CLI's
-/// budget for the data in flight (dr-decode's `DEFAULT_MEMORY_BUDGET_BYTES`): 8192-frame
-/// buffers of stereo `double` (128 KiB) fit 64 threads.
+/// track's buffer is cut to its share, this over the batch's threads). 8 MiB: 8192-frame
+/// buffers of stereo `double` (128 KiB) fit 64 threads. (The host's decoders and allocator
+/// hold the rest; the CLI's budget for all its data in flight is dr-decode's
+/// `DEFAULT_MEMORY_BUDGET_BYTES`.)
 const BATCH_MEMORY_BUDGET_BYTES: usize = 8 << 20;
 const DEFAULT_BUFFER_FRAMES: u32 = 8192;
 const MAX_BUFFER_FRAMES: u32 = 65536;

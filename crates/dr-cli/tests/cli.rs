@@ -290,8 +290,8 @@ fn stats_go_to_stderr_after_the_log() {
     assert!(lines[1].contains("threads in the pool"), "{}", lines[1]);
     let (peak, budget) = bytes_in_flight(lines[2]);
     assert!(peak > 0.0 && peak <= budget, "{}", lines[2]);
-    // The default budget, 8 MiB.
-    assert_eq!(budget, 8.39, "{}", lines[2]);
+    // The default budget, 6 MiB = 6.29 MB.
+    assert_eq!(budget, 6.29, "{}", lines[2]);
     assert!(lines[2].contains("), peak RSS "), "{}", lines[2]);
     let serial = text(&macinmeter(&["--stats", "--serial", "-q", "album-flac"], &fixtures()).stderr);
     assert!(serial.contains(" 1 threads in the pool"), "{serial}");

@@ -9,11 +9,11 @@ pub const DEFAULT_BATCH_PACKETS: usize = 64;
 
 /// The bytes of audio data a run holds at once, at most: compressed packets read and not
 /// yet decoded (read-ahead included) plus the decoders' output buffers and their integer
-/// copies, over all files and threads together (see `budget.rs`). 8 MiB is what 2 threads
-/// used before the budget (4 batches of 64 packets of 24-bit/96 kHz FLAC, ~27 KB each), so
-/// 2 threads run as before, and more threads share it in smaller batches instead of
-/// multiplying it.
-pub const DEFAULT_MEMORY_BUDGET_BYTES: usize = 8 << 20;
+/// copies, over all files and threads together (see `budget.rs`). 6 MiB: 2 threads run as
+/// fast as with the 8 MiB they held before the budget (4 batches of 64 packets of
+/// 24-bit/96 kHz FLAC, ~27 KB each), and the peak memory of a run with more threads, which
+/// fill the budget, stays within 6 MB of a 2-thread run's (bench/RESULTS.md).
+pub const DEFAULT_MEMORY_BUDGET_BYTES: usize = 6 << 20;
 
 /// Stack size of the pool's threads. The decoders keep their buffers on the heap; 2 MiB
 /// leaves room for a file task nested under another one's wait (see `parallel.rs`).
