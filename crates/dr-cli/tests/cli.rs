@@ -4,26 +4,16 @@
 //! discs are, a bad `-o` or log date is refused before any file is opened, folders are
 //! named by their real names, and no section is without tracks.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::{fixtures, text};
+
+use std::path::Path;
 use std::process::{Command, Output};
 
 const DATE: &str = "2026-11-21 14:03:07";
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
-}
-
 fn macinmeter(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_macinmeter"))
-        .args(args)
-        .current_dir(dir)
-        .env("MACINMETER_LOG_DATE", DATE)
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    common::macinmeter_dated(DATE, args, dir)
 }
 
 /// A library: two album folders (one nested, mixed formats: tagged files and an untagged

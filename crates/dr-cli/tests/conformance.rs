@@ -3,18 +3,15 @@
 //! tokens foobar2000 2.25.10 x64 printed), and the two real logs byte for byte apart from
 //! the product line, the date and the (Chinese-language) Codec line.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
 fn macinmeter(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_macinmeter"))
-        .args(args)
-        .current_dir(dir)
-        .env("MACINMETER_LOG_DATE", "2026-07-18 15:13:41")
-        .output()
-        .expect("running the macinmeter binary")
+    common::macinmeter_dated("2026-07-18 15:13:41", args, dir)
 }
 
 /// A JSON dB value (null for -inf) as DR Meter prints it.

@@ -3,21 +3,15 @@
 //! printed; an album's Official DR is computed here from foobar2000's printed channel DRs
 //! (trunc(mean + 0.5), LOG_FORMAT.md), and for two folders also read from real DR Meter logs.
 
+mod common;
+use common::text;
+
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn macinmeter(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_macinmeter"))
-        .args(args)
-        .current_dir(dir)
-        .env("MACINMETER_LOG_DATE", "2026-07-18 15:13:41")
-        .output()
-        .expect("running the macinmeter binary")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    common::macinmeter_dated("2026-07-18 15:13:41", args, dir)
 }
 
 /// The folder of each conformance case, by id ("01-core").

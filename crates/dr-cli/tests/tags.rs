@@ -9,9 +9,12 @@
 //! ffprobe, ffmpeg, metaflac and flac are needed: without them a test prints why and
 //! passes, unless `MACINMETER_REQUIRE_TOOLS=1` (which `.ci/run` sets).
 
+mod common;
+use common::{fixtures, text};
+
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use lofty::file::AudioFile;
@@ -45,21 +48,8 @@ const TAGGABLE: &[&str] = &[
 /// there is no INFO list, so this is the WAV the independent reader can check.
 const WAV_WITHOUT_INFO: &str = "wav-id3-only.wav";
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
-}
-
 fn macinmeter(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_macinmeter"))
-        .args(args)
-        .current_dir(dir)
-        .env("MACINMETER_LOG_DATE", "2026-11-27 12:00:00")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    common::macinmeter_dated("2026-11-27 12:00:00", args, dir)
 }
 
 /// Whether every tool can be run; when one cannot, a failure under

@@ -24,12 +24,7 @@ pub fn measure_file(
     options: &DecodeOptions,
     control: Control<'_>,
 ) -> Result<MeasuredTrack, DecodeError> {
-    if let Some(progress) = control.progress {
-        progress.add_files_total(1);
-    }
-    within_budget(options, control, |control| {
-        pool.install(|| measure_in_pool(Input::Path(path), options, control))
-    })
+    measure_input(Input::Path(path), pool, options, control)
 }
 
 /// Measures audio held in memory (a fuzzing and embedding entry point). `extension` is an
@@ -41,11 +36,21 @@ pub fn measure_bytes(
     options: &DecodeOptions,
     control: Control<'_>,
 ) -> Result<MeasuredTrack, DecodeError> {
+    measure_input(Input::Memory { bytes, extension }, pool, options, control)
+}
+
+/// One input, counted in the progress, measured on `pool` within its own budget.
+fn measure_input(
+    input: Input<'_>,
+    pool: &rayon::ThreadPool,
+    options: &DecodeOptions,
+    control: Control<'_>,
+) -> Result<MeasuredTrack, DecodeError> {
     if let Some(progress) = control.progress {
         progress.add_files_total(1);
     }
     within_budget(options, control, |control| {
-        pool.install(|| measure_in_pool(Input::Memory { bytes, extension }, options, control))
+        pool.install(|| measure_in_pool(input, options, control))
     })
 }
 
