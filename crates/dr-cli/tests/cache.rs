@@ -6,15 +6,14 @@
 //! The reference each time is a run without the cache (the measurement itself, which the
 //! golden and conformance tests check), or real foobar2000 DR Meter 1.0.8 output.
 
+mod common;
+use common::{fixtures, text};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, SystemTime};
 
 const DATE: &str = "2026-11-27 18:00:00";
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
-}
 
 fn command(args: &[&str], dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_macinmeter"));
@@ -28,10 +27,6 @@ fn command(args: &[&str], dir: &Path) -> Command {
 
 fn macinmeter(args: &[&str], dir: &Path) -> Output {
     command(args, dir).output().expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// A run that must succeed; its output.

@@ -11,6 +11,9 @@
 
 #![cfg(unix)]
 
+mod common;
+use common::text;
+
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
@@ -35,10 +38,6 @@ fn command(args: &[&OsStr], dir: &Path) -> Command {
 fn macinmeter(args: &[&str], dir: &Path) -> Output {
     let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
     command(&args, dir).output().expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// Permissions do not stop this process (root, or CAP_DAC_OVERRIDE).
