@@ -833,6 +833,33 @@ fn aiff_without_its_sound_chunk_is_truncated() {
 }
 
 #[test]
+fn aiff_sample_rate_that_is_no_whole_number_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let aiff = fixture("aiff-s16.aiff");
+    // By hand: COMM's body starts at 66 (channels 2, frames 4, bits 2), the 80-bit rate at
+    // 74: exponent 0x400E (2^15), mantissa 0xAC44 0000 0000 0000 = 44100.
+    assert_eq!(&aiff[58..62], b"COMM");
+    assert_eq!(&aiff[74..80], &[0x40, 0x0E, 0xAC, 0x44, 0, 0]);
+    // One bit of the fraction set (mantissa bit 46: a quarter): 44100.25 Hz.
+    let mut quarter = aiff.clone();
+    quarter[78] = 0x40;
+    expect_error(
+        &write(dir.path(), "quarter.aiff", &quarter),
+        ErrorKind::InvalidParameters,
+        "sample rate of 44100.2500 Hz, not a whole number",
+    );
+    // A whole rate that is wrong cannot be told (nothing states it twice): 44101 Hz measures.
+    let mut other = aiff.clone();
+    other[77] = 0x45;
+    assert_eq!(
+        expect_measured(&write(dir.path(), "other.aiff", &other))
+            .result
+            .sample_rate,
+        44_101
+    );
+}
+
+#[test]
 fn flac_in_matroska_with_a_damaged_frame_is_corrupt() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mka = fixture("mka-flac.mka");

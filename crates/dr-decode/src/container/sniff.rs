@@ -406,7 +406,10 @@ fn check_caf_description(head: &[u8]) -> Result<(), SniffError> {
     Ok(())
 }
 
-/// Checks AIFF's `COMM` chunk: channels and the 80-bit float sample rate.
+/// Checks AIFF's `COMM` chunk: channels and the 80-bit float sample rate. The rate is
+/// stated once, with nothing to hold it against (WAV has its byte rate), but every real
+/// rate is a whole number of hertz: a fraction, or a float that is not normalised, is a
+/// damaged field, and the window length (3 s of frames) would follow it.
 fn check_aiff_common(head: &[u8]) -> Result<(), SniffError> {
     let mut at = 12usize;
     while let Some(chunk) = head.get(at..at + 8) {
@@ -416,7 +419,20 @@ fn check_aiff_common(head: &[u8]) -> Result<(), SniffError> {
                 return Ok(());
             };
             let channels = i16::from_be_bytes([comm[0], comm[1]]);
-            let rate = extended_to_u64(&comm[8..18]);
+            let rate = match extended_rate(&comm[8..18]) {
+                ExtendedRate::Whole(rate) => rate,
+                ExtendedRate::Fraction(rate) => {
+                    return Err(SniffError::Invalid(format!(
+                        "the 'COMM' chunk declares a sample rate of {rate:.4} Hz, not a whole number (a damaged field)"
+                    )))
+                }
+                ExtendedRate::NotNormalised => {
+                    return Err(SniffError::Invalid(
+                        "the 'COMM' chunk's sample rate is not a valid 80-bit float (a damaged field)".to_owned(),
+                    ))
+                }
+                ExtendedRate::Invalid => 0,
+            };
             return invalid_channels_or_rate(u64::try_from(channels).unwrap_or(0), rate);
         }
         at = at.saturating_add(8).saturating_add(len).saturating_add(len & 1);
@@ -424,21 +440,49 @@ fn check_aiff_common(head: &[u8]) -> Result<(), SniffError> {
     Ok(())
 }
 
-/// An IEEE 754 80-bit extended float (AIFF's sample rate), rounded down to an integer;
-/// 0 for negative, zero, fractional-below-one or absurd values.
-fn extended_to_u64(bytes: &[u8]) -> u64 {
-    let [e0, e1, m @ ..] = bytes else { return 0 };
-    let Ok(mantissa) = <[u8; 8]>::try_from(m) else { return 0 };
+/// An AIFF sample rate read from an IEEE 754 80-bit extended float.
+#[derive(Debug, PartialEq)]
+enum ExtendedRate {
+    /// A whole number of hertz (`u64::MAX` for absurdly large values).
+    Whole(u64),
+    /// A value with a fractional part (shown approximately).
+    Fraction(f64),
+    /// A non-zero value whose explicit integer bit is clear (an unnormal or pseudo-denormal).
+    NotNormalised,
+    /// Zero, negative, or below one.
+    Invalid,
+}
+
+fn extended_rate(bytes: &[u8]) -> ExtendedRate {
+    let [e0, e1, m @ ..] = bytes else {
+        return ExtendedRate::Invalid;
+    };
+    let Ok(mantissa) = <[u8; 8]>::try_from(m) else {
+        return ExtendedRate::Invalid;
+    };
     let mantissa = u64::from_be_bytes(mantissa);
     let sign_and_exponent = u16::from_be_bytes([*e0, *e1]);
-    if sign_and_exponent & 0x8000 != 0 {
-        return 0;
+    if sign_and_exponent & 0x8000 != 0 || mantissa == 0 {
+        return ExtendedRate::Invalid;
+    }
+    if mantissa >> 63 == 0 {
+        return ExtendedRate::NotNormalised;
     }
     let exponent = i32::from(sign_and_exponent & 0x7FFF) - 16383;
     match exponent {
-        0..=63 => mantissa >> (63 - exponent),
-        e if e > 63 => u64::MAX,
-        _ => 0,
+        0..=62 => {
+            let shift = 63 - exponent;
+            let whole = mantissa >> shift;
+            let fraction = mantissa & ((1u64 << shift) - 1);
+            if fraction == 0 {
+                ExtendedRate::Whole(whole)
+            } else {
+                ExtendedRate::Fraction(whole as f64 + fraction as f64 / (1u64 << shift) as f64)
+            }
+        }
+        63 => ExtendedRate::Whole(mantissa),
+        e if e > 63 => ExtendedRate::Whole(u64::MAX),
+        _ => ExtendedRate::Invalid,
     }
 }
 
@@ -496,7 +540,35 @@ mod tests {
     #[test]
     fn reads_the_aiff_rate() {
         // 44100 Hz as an 80-bit extended float.
-        assert_eq!(extended_to_u64(&[0x40, 0x0E, 0xAC, 0x44, 0, 0, 0, 0, 0, 0]), 44_100);
-        assert_eq!(extended_to_u64(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), 0);
+        assert_eq!(
+            extended_rate(&[0x40, 0x0E, 0xAC, 0x44, 0, 0, 0, 0, 0, 0]),
+            ExtendedRate::Whole(44_100)
+        );
+        // 8000 Hz: 2^12 x 0b1.111101 = 0x400B FA00...
+        assert_eq!(
+            extended_rate(&[0x40, 0x0B, 0xFA, 0, 0, 0, 0, 0, 0, 0]),
+            ExtendedRate::Whole(8000)
+        );
+        assert_eq!(extended_rate(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), ExtendedRate::Invalid);
+        // Negative, and below one (0.5 = 2^-1).
+        assert_eq!(
+            extended_rate(&[0xC0, 0x0E, 0xAC, 0x44, 0, 0, 0, 0, 0, 0]),
+            ExtendedRate::Invalid
+        );
+        assert_eq!(
+            extended_rate(&[0x3F, 0xFE, 0x80, 0, 0, 0, 0, 0, 0, 0]),
+            ExtendedRate::Invalid
+        );
+        // 44100.5: with exponent 15 the whole part is the mantissa's top 16 bits (0xAC44),
+        // the next bit is one half.
+        assert_eq!(
+            extended_rate(&[0x40, 0x0E, 0xAC, 0x44, 0x80, 0, 0, 0, 0, 0]),
+            ExtendedRate::Fraction(44_100.5)
+        );
+        // The explicit integer bit clear.
+        assert_eq!(
+            extended_rate(&[0x40, 0x0E, 0x2C, 0x44, 0, 0, 0, 0, 0, 0]),
+            ExtendedRate::NotNormalised
+        );
     }
 }
