@@ -22,7 +22,11 @@ schema calls them, so the comparison survives changes of the result fields.
 Each mutant is also placed: "structure" when a changed byte lies in the bytes that
 describe the stream (headers, tables, page/frame headers, chunk headers), "samples" when
 all changed bytes are coded audio, "mixed" for mutants that change both (several flips,
-a field that runs past a header), "cut" for truncations. A SILENT-DIFF in "samples" of a
+a field that runs past a header), "cut" for truncations. A mixed mutant measured silently
+different is replayed with only its structure bytes changed, and placed by that: "samples"
+when the structure part alone measures the same (the changed samples made the difference),
+"structure" when it alone is silently different; it stays "mixed" only when the structure
+part alone is reported. A SILENT-DIFF in "samples" of a
 format without checksums (WAV, AIFF, MP3, AAC, ALAC, Opus in WebM) is expected: nothing in
 the file can tell a changed sample from a real one.
 
@@ -401,6 +405,40 @@ def classify(outcome, measured, clean):
     return "SAME" if measured == clean else "SILENT-DIFF"
 
 
+def structure_part(data, mutant, ranges):
+    """The intact file with only the mutant's changed bytes that lie in the structure
+    (unchanged when every changed byte is a sample: a field written over structure bytes
+    with their own values), or None when the mutant moved bytes (its length differs)."""
+    if len(mutant) != len(data):
+        return None
+    out = bytearray(data)
+    for start, end in ranges:
+        for at in range(start, min(end, len(data))):
+            out[at] = mutant[at]
+    return bytes(out)
+
+
+def place_mixed(cli, work, name, data, mutant, ranges, clean, timeout):
+    """Where a mixed SILENT-DIFF's difference comes from: the structure bytes it changed,
+    replayed alone on the intact file. Measured the same: the changed samples made the
+    difference ("samples"); silently different: the structure did ("structure"); reported
+    (an error or a warning): the structure change is seen alone, not beside changed
+    samples ("mixed")."""
+    part = structure_part(data, mutant, ranges)
+    if part is None:
+        return "mixed", "bytes moved"
+    if part == data:
+        return "samples", "no structure byte changed"
+    part_path = os.path.join(work, f"structure-part-{name}")
+    with open(part_path, "wb") as file:
+        file.write(part)
+    raw, measured, _ = run_cli(cli, part_path, timeout)
+    os.remove(part_path)
+    verdict = classify(raw, measured, clean)
+    placed = {"SAME": "samples", "SILENT-DIFF": "structure"}.get(verdict, "mixed")
+    return placed, f"structure part alone: {verdict}"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("files", nargs="+")
@@ -441,9 +479,12 @@ def main():
                 verdict = classify(raw, measured, clean)
                 counts[verdict] += 1
                 if verdict == "SILENT-DIFF":
-                    silent[place] += 1
                     differing = sorted(k for k in clean if clean.get(k) != measured.get(k))
                     note = "differs: " + ",".join(differing[:4])
+                    if place == "mixed":
+                        place, why = place_mixed(args.cli, work, name, data, mutant, ranges, clean, args.timeout)
+                        note = f"{why}; {note}"
+                    silent[place] += 1
                 if args.keep and verdict in ("SILENT-DIFF", "CRASH", "HANG"):
                     os.makedirs(args.keep, exist_ok=True)
                     os.replace(mutant_path, os.path.join(args.keep, f"{verdict}-{index:04d}-{name}"))
