@@ -12,14 +12,17 @@
 //! reports:
 //!
 //! - where the tiling breaks (an element running past its parent, bytes that are no
-//!   element, an element a cluster cannot hold): the reader skipped what follows up to the
-//!   next cluster it could find; the audio lost is told by the timestamps of the track's
-//!   blocks on either side (`damaged Matroska data at byte N: X ms of audio skipped`);
+//!   element, an element a cluster cannot hold): the reader skipped what follows, to the
+//!   cluster's end (the walk goes on there, or at the next cluster ID when the size is
+//!   unknown or the break is in the Segment); the audio lost is told by the timestamps of
+//!   the track's blocks on either side (`damaged Matroska data at byte N: X ms of audio
+//!   skipped`), or is none (a damaged element between the blocks: said, nothing lost);
 //! - the track's blocks whose timestamps do not follow: one going back before the previous
 //!   block, or, for Opus (whose packets state their duration in their first bytes, RFC 6716
 //!   §3.1), one that does not start where the previous packet ends (give or take the
-//!   rounding of both timestamps to the timecode scale): a damaged block header, a damaged
-//!   packet start, or blocks missing.
+//!   rounding of both timestamps to the timestamp scale). The next block tells which: in
+//!   time with the blocks before, only that block's timestamp is damaged (its audio was
+//!   measured); otherwise a damaged packet start, or blocks missing.
 //!
 //! A file cut short (an element running past the end of the file) is left to the length
 //! check against the duration the Segment declares. Clusters of unknown size (live WebM)
@@ -470,7 +473,7 @@ impl TrackWalk {
         };
         // Timestamps are rounded to the timestamp scale; the last packet's end padding is
         // in the blocks but not in the duration.
-        let lost = |to: u64| to > from + self.tolerance();
+        let lost = |to: u64| to > from.saturating_add(self.tolerance());
         let ms = |to: u64| (to - from) / 1_000_000;
         let (lost_audio, not_lost) = match (resumes_ns, self.duration_ns) {
             (Some(to), _) if lost(to) => (Some(format!("{at}: {} ms of audio skipped", ms(to))), None),
@@ -493,12 +496,12 @@ impl TrackWalk {
         let end = frame
             .filter(|_| self.opus)
             .and_then(opus_packet_frames)
-            .map(|frames| start_ns + frames * 1_000_000_000 / u64::from(OPUS_RATE));
+            .map(|frames| start_ns.saturating_add(frames * 1_000_000_000 / u64::from(OPUS_RATE)));
         let previous = self.previous.replace((start_ns, end));
         // Where blocks state no duration, one lasts as long as the one before it did.
         let lasts_until = end.or_else(|| {
             let (previous_start, _) = previous?;
-            Some(start_ns + start_ns.checked_sub(previous_start)?)
+            start_ns.checked_add(start_ns.checked_sub(previous_start)?)
         });
         self.audio_until_ns = lasts_until.unwrap_or(start_ns);
         if self.suspect.is_some() {
@@ -531,7 +534,7 @@ impl TrackWalk {
 
     /// Two timestamps rounded to the timestamp scale differ by up to two of its ticks.
     fn tolerance(&self) -> u64 {
-        2 * self.timestamp_scale
+        self.timestamp_scale.saturating_mul(2)
     }
 
     /// Tells a block that was out of time, now that the next block's start is known
@@ -541,7 +544,9 @@ impl TrackWalk {
     fn judge_suspect(&mut self, next_start_ns: Option<u64>) {
         let Some(suspect) = self.suspect.take() else { return };
         let only_its_time = next_start_ns.is_some_and(|next| match (suspect.previous_end, suspect.duration_ns) {
-            (Some(previous_end), Some(duration)) => (previous_end + duration).abs_diff(next) <= self.tolerance(),
+            (Some(previous_end), Some(duration)) => {
+                previous_end.saturating_add(duration).abs_diff(next) <= self.tolerance()
+            }
             _ => suspect.previous_start < next && !(suspect.previous_start..=next).contains(&suspect.start_ns),
         });
         let at = format!(
@@ -864,5 +869,37 @@ mod tests {
             found.lost_audio[0].message,
             format!("damaged Matroska data at byte {at} (bytes that are no element): 20 ms of audio skipped")
         );
+    }
+
+    /// Byte flips, zeroed runs and cuts of both Matroska fixtures: the walks end, without a
+    /// panic (tests run with overflow checks), whatever the bytes say.
+    #[test]
+    fn walks_end_on_damaged_fixtures() {
+        let formats = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/formats");
+        let mut state = 18u64;
+        let mut next = |below: usize| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) as usize % below
+        };
+        for name in ["webm-opus.webm", "mka-flac.mka"] {
+            let intact = std::fs::read(formats.join(name)).expect("fixture");
+            for round in 0..200 {
+                let mut bytes = intact.clone();
+                match round % 3 {
+                    0 => bytes[next(intact.len())] ^= 1 << next(8),
+                    1 => {
+                        let at = next(intact.len() - 8);
+                        bytes[at..at + 8].fill(if round % 2 == 0 { 0x00 } else { 0xFF });
+                    }
+                    _ => bytes.truncate(next(intact.len())),
+                }
+                for opus in [true, false] {
+                    let _ = walk(&bytes[..], 1, opus);
+                }
+                let _ = find_track(&bytes[..], 1);
+            }
+        }
     }
 }

@@ -119,7 +119,8 @@ pub(crate) struct DecodedTrack<'a> {
 #[derive(Default)]
 pub(crate) struct Damage {
     /// Audio the reader skipped over silently (damaged Ogg pages, MPEG data between frames,
-    /// bytes after a WAV data chunk): these also explain a lossy track's shortfall.
+    /// bytes after a WAV data chunk, Matroska structure): these also explain a lossy track's
+    /// shortfall.
     pub(crate) lost_audio: Vec<DecodeWarning>,
     /// Damaged data skipped without losing audio (said after the length checks' warnings).
     pub(crate) nothing_lost: Option<DecodeWarning>,
