@@ -17,7 +17,7 @@ use crate::track::{check_parameters, Codec};
 mod opus_stream;
 mod pcm;
 
-pub(crate) use opus_stream::{OpusStream, OPUS_RATE};
+pub(crate) use opus_stream::{opus_packet_frames, OpusHead, OpusStream, OPUS_RATE};
 pub(crate) use pcm::{I32Layout, PcmConverter};
 
 /// The decoder that turns packets into samples.

@@ -72,6 +72,14 @@ impl OpusHead {
     }
 }
 
+/// The frames (at 48 kHz) an Opus packet holds, from its first bytes (the TOC byte's
+/// configuration and frame count code, and for code 3 the frame count byte: RFC 6716
+/// §3.1); `None` for bytes that are no valid packet start (over 120 ms, or cut).
+pub(crate) fn opus_packet_frames(packet_start: &[u8]) -> Option<u64> {
+    let frames = opus::packet::get_nb_samples(packet_start, OPUS_RATE).ok()?;
+    (1..=MAX_PACKET_FRAMES).contains(&frames).then_some(frames as u64)
+}
+
 /// Family 1's channel orders (RFC 7845 §5.1.1.2, Vorbis order) put into WAVE order: for n
 /// channels, output channel i is decoded channel `FAMILY_1_TO_WAVE[n - 1][i]`; with the
 /// WAVE names.

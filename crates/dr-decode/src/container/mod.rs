@@ -25,6 +25,7 @@ use crate::track::Codec;
 
 mod flac_frames;
 mod input;
+mod matroska;
 mod mp4_boxes;
 mod mp4_edit;
 mod mpeg_frames;
@@ -47,7 +48,7 @@ fn format_of(container: Container) -> &'static dyn ContainerFormat {
         Container::Aiff => &riff::Aiff,
         Container::Ogg => &ogg_pages::Ogg,
         Container::Mp4 => &mp4_boxes::Mp4,
-        Container::Matroska => &Matroska,
+        Container::Matroska => &matroska::Matroska,
         Container::Caf => &Caf,
         Container::MpegAudio => &mpeg_frames::MPEG_AUDIO,
         Container::Adts => &mpeg_frames::ADTS,
@@ -118,7 +119,8 @@ pub(crate) struct DecodedTrack<'a> {
 #[derive(Default)]
 pub(crate) struct Damage {
     /// Audio the reader skipped over silently (damaged Ogg pages, MPEG data between frames,
-    /// bytes after a WAV data chunk): these also explain a lossy track's shortfall.
+    /// bytes after a WAV data chunk, Matroska structure): these also explain a lossy track's
+    /// shortfall.
     pub(crate) lost_audio: Vec<DecodeWarning>,
     /// Damaged data skipped without losing audio (said after the length checks' warnings).
     pub(crate) nothing_lost: Option<DecodeWarning>,
@@ -258,22 +260,6 @@ fn open_error(path: &Path, container: Container, error: SymphoniaError) -> Decod
             format: container.name().to_owned(),
             reason: other.to_string(),
         },
-    }
-}
-
-/// Matroska/WebM: nothing walked beside the reader.
-struct Matroska;
-
-impl ContainerFormat for Matroska {
-    fn register_reader(&self, probe: &mut Probe) {
-        probe.register_format::<symphonia::default::formats::MkvReader<'_>>();
-    }
-
-    /// Blocks carry a start time but no duration (symphonia gives them `dur` 0), in the
-    /// segment's time base (milliseconds by default): such timestamps equal frame positions
-    /// only by coincidence (1000 Hz audio), and cannot place packets.
-    fn timestamps_can_count_frames(&self) -> bool {
-        false
     }
 }
 

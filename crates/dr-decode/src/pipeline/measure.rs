@@ -250,8 +250,8 @@ fn measure_track(
 /// Returns the warnings a measured track carries: a lossy file that ends in the middle of a
 /// frame, a lossless stream longer than its header says.
 ///
-/// `lost_audio`: the shortfall of lossy audio is already explained by warnings (Ogg pages
-/// or MPEG data the reader skipped), so it is not taken for a cut file.
+/// `lost_audio`: the shortfall of lossy audio is already explained by warnings (Ogg pages,
+/// MPEG data or Matroska structure the reader skipped), so it is not taken for a cut file.
 fn check_complete(
     opened: &OpenedTrack<'_>,
     context: &TrackContext,
