@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 /// without changing dr-core's or dr-decode's version: the algorithm, decoding, tag reading,
 /// or how the CLI turns a measured track into a [`ReportTrack`] (main.rs `report_track`),
 /// or the layout of [`Record`] (an old blob then counts as a miss, not as an error).
-const ANALYSER_REVISION: u32 = 1;
+const ANALYSER_REVISION: u32 = 2;
 
 /// Everything that decides a file's result besides the file itself. Its text is stored
 /// with each entry; an entry with another text is measured again. Options that never

@@ -28,6 +28,8 @@
 //! | Ogg cut in the middle of a page or at a page boundary (no end-of-stream page) | `Truncated` |
 //! | MP3 cut short of the frame count of its Info tag | `Truncated`: decoded 0:07 of 0:08 |
 //! | MP3 without a tag stating its length, cut inside a frame | measured, with a warning that it may be cut short |
+//! | MP3 with a changed byte in its audio or a frame header's channel mode | measured, with a warning that the LAME tag's music CRC fails |
+//! | MP3 with a changed byte in its Info frame (side information, encoder padding) | measured, with a warning that the LAME tag fails its CRC |
 //! | ALAC in MP4: `stts` against `stsz`, `stsc`/`stco` or `mdhd` | `Malformed`, naming the boxes and their numbers |
 //! | AAC in MP4: an edit list past the media's end or leaving more than 1 s of it out | `Malformed`, naming `elst`, `mvhd`, `mdhd` |
 //! | AIFF whose SSND chunk id is damaged (the reader measured it as empty) | `Truncated` against COMM's frame count |
@@ -742,6 +744,79 @@ fn mp3_cut_short_of_its_info_tag_is_truncated() {
         "the file ends in the middle of a frame: it may be cut short",
     );
     assert!(cut.info.frames < whole.info.frames);
+}
+
+/// CRC-16/ARC (polynomial 0x8005 reflected, initial value 0), a bit at a time: the LAME
+/// tag's CRCs.
+fn crc16_arc(bytes: &[u8]) -> u16 {
+    let mut crc = 0u16;
+    for &byte in bytes {
+        crc ^= u16::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xA001 } else { crc >> 1 };
+        }
+    }
+    crc
+}
+
+#[test]
+fn mp3_damage_only_the_lame_tag_crcs_show_is_said() {
+    assert_eq!(crc16_arc(b"123456789"), 0xBB3D, "the catalogue's check value");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mp3 = fixture("mp3-cbr192.mp3");
+    let frames = mp3_fixture_frames(&mp3);
+    // The Info frame, read by hand: "Info" after 4 header and 32 side-information bytes,
+    // all four fields (flags 15: 4 + 4 + 4 + 4 + 100 + 4 bytes), then FFmpeg's LAME tag:
+    // its music length (28 bytes in) counts from the Info frame's first byte to the end of
+    // the file, the music CRC (32) covers the frames after the Info frame, the tag CRC (34)
+    // the Info frame's first 190 bytes.
+    let info = frames[0];
+    let lame = info + 4 + 32 + 120;
+    assert_eq!(&mp3[info + 36..info + 40], b"Info");
+    assert_eq!(&mp3[lame..lame + 9], b"Lavf lame");
+    let be16 = |at: usize| u16::from_be_bytes([mp3[at], mp3[at + 1]]);
+    let music_bytes = u32::from_be_bytes(mp3[lame + 28..lame + 32].try_into().expect("4 bytes")) as usize;
+    assert_eq!(info + music_bytes, mp3.len());
+    assert_eq!(be16(lame + 32), crc16_arc(&mp3[frames[1]..]));
+    assert_eq!(be16(lame + 34), crc16_arc(&mp3[info..info + 190]));
+    let whole = expect_measured(&write(dir.path(), "whole.mp3", &mp3));
+    assert!(whole.warnings.is_empty(), "{:?}", whole.warnings);
+
+    let music = "the audio data does not match the LAME tag's music CRC: damaged, or changed after encoding";
+    let tag = "the LAME tag fails its CRC: the length, encoder delay and padding it states may be wrong";
+    let k = frames.len() / 2;
+    let cases = [
+        // The channel mode of a frame in the middle (joint stereo to stereo): it decodes.
+        ("mode.mp3", frames[k] + 3, 0x40, music),
+        // A byte of coded audio (main data, after the side information).
+        ("audio.mp3", frames[k] + 300, 0x08, music),
+        // The encoder padding (the low bits of the delay and padding field, 21 bytes in).
+        ("padding.mp3", lame + 23, 0x01, tag),
+        // The Info frame's side information.
+        ("side-info.mp3", info + 20, 0x01, tag),
+    ];
+    for (name, at, bit, words) in cases {
+        let mut damaged = mp3.clone();
+        damaged[at] ^= bit;
+        let track = expect_measured(&write(dir.path(), name, &damaged));
+        let texts: Vec<String> = track.warnings.iter().map(ToString::to_string).collect();
+        assert!(
+            texts
+                .iter()
+                .any(|text| text.starts_with("at 0:00.000: ") && text.contains(words)),
+            "{name}: {texts:?} should say '{words}'"
+        );
+    }
+
+    // No LAME tag: none without the Info frame, none with its tag CRC zero (as encoders
+    // before LAME 3.90 left it) and its music CRC wrong. Nothing to check, nothing said.
+    let untagged = [&mp3[..frames[0]], &mp3[frames[1]..]].concat();
+    let track = expect_measured(&write(dir.path(), "untagged.mp3", &untagged));
+    assert!(track.warnings.is_empty(), "{:?}", track.warnings);
+    let mut no_crc = mp3.clone();
+    no_crc[lame + 32..lame + 36].fill(0);
+    let track = expect_measured(&write(dir.path(), "no-crc.mp3", &no_crc));
+    assert!(track.warnings.is_empty(), "{:?}", track.warnings);
 }
 
 #[test]

@@ -25,6 +25,7 @@ use crate::track::Codec;
 
 mod flac_frames;
 mod input;
+mod lame_tag;
 mod matroska;
 mod mp4_boxes;
 mod mp4_edit;
@@ -119,10 +120,12 @@ pub(crate) struct DecodedTrack<'a> {
 #[derive(Default)]
 pub(crate) struct Damage {
     /// Audio the reader skipped over silently (damaged Ogg pages, MPEG data between frames,
-    /// bytes after a WAV data chunk, Matroska structure): these also explain a lossy track's
+    /// bytes after a WAV data chunk, Matroska structure), or a stated length that cannot be
+    /// trusted (an MP3's LAME tag failing its CRC): these also explain a lossy track's
     /// shortfall.
     pub(crate) lost_audio: Vec<DecodeWarning>,
-    /// Damaged data skipped without losing audio (said after the length checks' warnings).
+    /// Damage that loses no audio: damaged data skipped, or audio that fails a checksum
+    /// over the whole stream (an MP3's LAME music CRC). Said after the length checks' warnings.
     pub(crate) nothing_lost: Option<DecodeWarning>,
 }
 

@@ -14,9 +14,23 @@
 //! Symphonia also ends the stream quietly where the file ends, even inside a frame, so the
 //! walk says what shows a cut: a last frame the file ends inside, and fewer frames than the
 //! first frame's Xing/Info or VBRI tag declares (the tag frame itself holds no audio).
+//!
+//! A LAME tag after the Xing/Info fields (see `lame_tag`) carries the only checksums an MP3
+//! usually has, both checked here:
+//! - its own CRC. A tag that fails it is said, and the frame count it states is no longer
+//!   taken to call the file cut. The decode is not changed: symphonia reads the tag before
+//!   any walk, drops the delay and padding of a tag by LAME that fails its CRC and keeps
+//!   those of one by FFmpeg (whose CRC it does not check) and the frame count of either.
+//!   Which field is damaged cannot be told, so the warning says the length may be wrong.
+//! - the music CRC over the audio frames, in a second pass over them (a block at a time),
+//!   only where the frames chain without a break and end where the tag's music length
+//!   says: a cut, a break or junk is said by the walk, and a damaged tag by its CRC. A
+//!   mismatch is a warning, not an error: MP3Gain changes the audio data of intact files
+//!   on purpose (the gain fields of each frame), and nothing is missing.
 
 use std::io::{self, Read};
 
+use super::lame_tag::{self, LameTag};
 use super::read_window::Window;
 use super::sniff::id3v2_len;
 
@@ -53,7 +67,8 @@ impl ContainerFormat for FrameChain {
 /// Breaks in the frame chain (damaged data the reader skipped to the next frame header),
 /// as warnings, and the end of the file: fewer frames than its Xing/Info or VBRI tag
 /// declares is a cut (truncated, unless breaks explain the shortfall), a last frame the
-/// file ends inside is said.
+/// file ends inside is said. Then the LAME tag's CRCs: a damaged tag is said (and its frame
+/// count no longer taken for the length), audio that fails the music CRC is said.
 fn frame_chain_damage(input: Input<'_>, track: &DecodedTrack<'_>) -> Result<Damage, DecodeError> {
     let (context, decoded_frames) = (track.context, track.frames);
     let Ok(damage) = input.reopen().and_then(find_damage) else {
@@ -67,7 +82,20 @@ fn frame_chain_damage(input: Input<'_>, track: &DecodedTrack<'_>) -> Result<Dama
             message: "damaged MPEG audio data was skipped: the audio it held is missing".to_owned(),
         })
         .collect();
-    let missing = damage.frames_missing();
+    let lame = damage.tag_frame.as_ref().and_then(|frame| frame.lame);
+    let tag_damaged = lame.is_some_and(|tag| tag.damaged(damage.music_region().is_some()));
+    if tag_damaged {
+        // Said first, and as lost audio: the length it states cannot be held against the
+        // decode (which has used it all the same: see this module's notes).
+        warnings.insert(
+            0,
+            DecodeWarning {
+                at_seconds: 0.0,
+                message: LAME_TAG_DAMAGED.to_owned(),
+            },
+        );
+    }
+    let missing = if tag_damaged { 0 } else { damage.frames_missing() };
     if warnings.is_empty() && missing > 0 {
         let expected = decoded_frames.saturating_add(missing.saturating_mul(damage.samples_per_frame));
         return Err(context.truncated(decoded_frames, expected));
@@ -79,11 +107,28 @@ fn frame_chain_damage(input: Input<'_>, track: &DecodedTrack<'_>) -> Result<Dama
             message: MID_FRAME_WARNING.to_owned(),
         });
     }
+    // The music CRC only over an intact chain of frames that ends where the tag says:
+    // elsewhere the breaks, the cut or the damaged tag are already said.
+    let music_changed = match (lame, damage.music_region()) {
+        (Some(tag), Some((start, bytes))) if !tag_damaged && warnings.is_empty() => input
+            .reopen()
+            .and_then(|mut source| lame_tag::music_crc(&mut source, start, bytes))
+            .is_ok_and(|crc| crc != tag.music_crc),
+        _ => false,
+    };
     Ok(Damage {
         lost_audio: warnings,
-        nothing_lost: None,
+        nothing_lost: music_changed.then(|| DecodeWarning {
+            at_seconds: 0.0,
+            message: MUSIC_CRC_MISMATCH.to_owned(),
+        }),
     })
 }
+
+const LAME_TAG_DAMAGED: &str =
+    "the LAME tag fails its CRC: the length, encoder delay and padding it states may be wrong, and so may the measured length";
+const MUSIC_CRC_MISMATCH: &str =
+    "the audio data does not match the LAME tag's music CRC: damaged, or changed after encoding (e.g. by MP3Gain)";
 
 /// The largest frame: an ADTS frame's 13-bit length (MPEG audio frames stay below 4096:
 /// MPEG 2.5 Layer III/II at 160 kbit/s and 8 kHz is 2881 bytes).
@@ -104,9 +149,33 @@ pub(crate) struct MpegDamage {
     pub(crate) samples_per_frame: u64,
     /// The MPEG frames of audio a Xing/Info or VBRI tag in the first frame declares.
     pub(crate) declared_audio_frames: Option<u64>,
+    /// That first frame, when it is such a tag.
+    pub(crate) tag_frame: Option<TagFrame>,
+    /// The file offset where the last complete frame walked ends.
+    pub(crate) frames_end: u64,
+}
+
+/// A first frame that holds a Xing/Info or VBRI tag, no audio.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct TagFrame {
+    /// Its file offset.
+    pub(crate) at: u64,
+    pub(crate) bytes: u64,
+    /// The LAME tag after its Xing/Info fields.
+    pub(crate) lame: Option<LameTag>,
 }
 
 impl MpegDamage {
+    /// The audio the LAME tag's music CRC covers (its file offset and length): from the end
+    /// of the tag frame to its music length, when the walked frames end just there.
+    pub(crate) fn music_region(&self) -> Option<(u64, u64)> {
+        let frame = self.tag_frame.as_ref()?;
+        let tag = frame.lame?;
+        let end = frame.at.checked_add(tag.music_bytes)?;
+        (tag.music_bytes >= frame.bytes && end == self.frames_end && !self.ends_mid_frame)
+            .then(|| (frame.at + frame.bytes, tag.music_bytes - frame.bytes))
+    }
+
     /// MPEG frames missing at the end: fewer complete frames than the tag declares. One frame
     /// short is allowed when the last one is complete, as some encoders count the tag frame
     /// too (LAME and FFmpeg do not).
@@ -226,9 +295,31 @@ fn adts_header(data: &[u8]) -> Option<Frame> {
     })
 }
 
+/// Where a Layer III frame (at the start of `data`) holds a Xing/Info tag: after the side
+/// information. With error protection LAME writes it where it would be without the CRC
+/// (overlapping the side information, as symphonia reads it), the Xing format after the CRC.
+fn xing_at(data: &[u8], frame: &Frame) -> Option<usize> {
+    if frame.kind.layer != 0b01 {
+        return None;
+    }
+    let mono = data.get(3)? >> 6 == 0b11;
+    let side_info = match (frame.kind.version == 0b11, mono) {
+        (true, true) => 17,
+        (true, false) => 32,
+        (false, true) => 9,
+        (false, false) => 17,
+    };
+    let protected = data.get(1)? & 1 == 0;
+    let places = [HEADER_BYTES + side_info, HEADER_BYTES + 2 + side_info];
+    places[..if protected { 2 } else { 1 }]
+        .iter()
+        .copied()
+        .find(|&at| matches!(data.get(at..at + 4), Some(b"Xing" | b"Info")))
+}
+
 /// The MPEG frames of audio a Layer III stream's first frame (at the start of `data`)
-/// declares in a Xing/Info tag (after the side information, when its frame-count flag is
-/// set) or a VBRI tag (32 bytes after the header).
+/// declares in a Xing/Info tag (when its frame-count flag is set) or a VBRI tag (32 bytes
+/// after the header).
 fn declared_audio_frames(data: &[u8], frame: &Frame) -> Option<u64> {
     if frame.kind.layer != 0b01 {
         return None;
@@ -237,17 +328,7 @@ fn declared_audio_frames(data: &[u8], frame: &Frame) -> Option<u64> {
         data.get(at..at + 4)
             .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     };
-    let mono = data.get(3)? >> 6 == 0b11;
-    let crc_bytes = if data.get(1)? & 1 == 0 { 2 } else { 0 };
-    let side_info = match (frame.kind.version == 0b11, mono) {
-        (true, true) => 17,
-        (true, false) => 32,
-        (false, true) => 9,
-        (false, false) => 17,
-    };
-    let xing = HEADER_BYTES + crc_bytes + side_info;
-    let tag = data.get(xing..xing + 4)?;
-    if tag == b"Xing" || tag == b"Info" {
+    if let Some(xing) = xing_at(data, frame) {
         let flags = be_u32(xing + 4)?;
         return (flags & 1 == 1).then(|| be_u32(xing + 8)).flatten().map(u64::from);
     }
@@ -293,8 +374,15 @@ pub(crate) fn find_damage<R: Read>(reader: R) -> io::Result<MpegDamage> {
     damage.samples_per_frame = first.samples;
     damage.declared_audio_frames = declared_audio_frames(window.data(), &first);
     if damage.declared_audio_frames.is_some() && window.data().len() >= first.bytes {
+        let frame = &window.data()[..first.bytes];
+        damage.tag_frame = Some(TagFrame {
+            at: window.position(),
+            bytes: first.bytes as u64,
+            lame: xing_at(frame, &first).and_then(|xing| LameTag::read(frame, xing)),
+        });
         window.consume(first.bytes); // the tag frame: no audio
     }
+    damage.frames_end = window.position();
     // Hole positions count the tag frame too, as they always have.
     let mut frames = if damage.declared_audio_frames.is_some() {
         first.samples
@@ -317,6 +405,7 @@ pub(crate) fn find_damage<R: Read>(reader: R) -> io::Result<MpegDamage> {
             frames += frame.samples;
             damage.audio_frames += 1;
             window.consume(frame.bytes);
+            damage.frames_end = window.position();
             continue;
         }
         if let Some(len) = id3v2_len(data) {
@@ -464,6 +553,13 @@ mod tests {
         assert_eq!((found.audio_frames, found.frames_missing()), (9, 1));
         // A tag counting itself too (one more than the audio frames): nothing missing.
         assert_eq!(find_damage(&tagged_stream(11, 10)[..]).unwrap().frames_missing(), 0);
+        // With error protection (a CRC after the header): the tag where LAME writes it, as
+        // without the CRC, or after the CRC.
+        let mut protected = tagged_stream(10, 10);
+        protected[1] = 0xFA;
+        assert_eq!(find_damage(&protected[..]).unwrap().declared_audio_frames, Some(10));
+        protected.copy_within(36..48, 38);
+        assert_eq!(find_damage(&protected[..]).unwrap().declared_audio_frames, Some(10));
         // A VBRI tag (32 bytes after the header, the frame count 14 bytes into it).
         let mut vbri = tagged_stream(0, 6);
         vbri[36..40].copy_from_slice(b"VBRI");

@@ -8,6 +8,8 @@ pub(crate) struct Window<R> {
     reader: R,
     buffer: Vec<u8>,
     start: usize,
+    /// The reader's offset of `buffer[0]`.
+    buffer_offset: u64,
     at_end: bool,
 }
 
@@ -17,12 +19,18 @@ impl<R: Read> Window<R> {
             reader,
             buffer: Vec::with_capacity(capacity),
             start: 0,
+            buffer_offset: 0,
             at_end: false,
         }
     }
 
     pub(crate) fn data(&self) -> &[u8] {
         &self.buffer[self.start..]
+    }
+
+    /// The reader's offset of `data()[0]`: the bytes consumed and skipped so far.
+    pub(crate) fn position(&self) -> u64 {
+        self.buffer_offset + self.start as u64
     }
 
     pub(crate) fn consume(&mut self, bytes: usize) {
@@ -35,6 +43,7 @@ impl<R: Read> Window<R> {
             return Ok(());
         }
         self.buffer.drain(..self.start);
+        self.buffer_offset += self.start as u64;
         self.start = 0;
         let mut chunk = [0u8; 16 * 1024];
         while self.buffer.len() < wanted {
