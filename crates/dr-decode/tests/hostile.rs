@@ -794,6 +794,8 @@ fn mp3_damage_only_the_lame_tag_crcs_show_is_said() {
         ("padding.mp3", lame + 23, 0x01, tag),
         // The Info frame's side information.
         ("side-info.mp3", info + 20, 0x01, tag),
+        // The "Info" id itself ("Infn"): the frame is no tag to the reader any more.
+        ("id.mp3", info + 39, 0x01, "holds a LAME tag whose Xing/Info id is damaged"),
     ];
     for (name, at, bit, words) in cases {
         let mut damaged = mp3.clone();
@@ -904,6 +906,28 @@ fn aiff_without_its_sound_chunk_is_truncated() {
         ErrorKind::Truncated,
         // 22050 frames at 44.1 kHz are 0.5 s: 0:01 rounded to nearest.
         "truncated: decoded 0:00 of 0:01",
+    );
+}
+
+#[test]
+fn aiff_sound_chunk_larger_than_comm_declares_is_said() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let aiff = fixture("aifc-fl32.aifc");
+    // By hand: chunks FVER 12, NAME 24, COMM 70 (2 channels, 0x5622 = 22050 frames of two
+    // 32-bit floats), SSND 102 with size 0x0002B118 = 176408 = 8 + 22050 x 8, then an
+    // 'ID3 ' chunk at 176518.
+    assert_eq!(&aiff[70..74], b"COMM");
+    assert_eq!(&aiff[78..84], &[0, 2, 0, 0, 0x56, 0x22]);
+    assert_eq!(&aiff[102..110], b"SSND\x00\x02\xB1\x18");
+    assert_eq!(&aiff[176_518..176_522], b"ID3 ");
+    // The SSND size 128 bytes larger: the reader reads 16 frames of the ID3 chunk as audio.
+    let mut larger = aiff.clone();
+    larger[109] = 0x98;
+    let track = expect_measured(&write(dir.path(), "larger.aifc", &larger));
+    expect_one_warning(
+        &track,
+        "0:00.500",
+        "the stream holds more audio than its header declares (22066 frames, not 22050)",
     );
 }
 

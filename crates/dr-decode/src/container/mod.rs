@@ -101,6 +101,9 @@ pub(crate) struct Extras {
     pub(crate) gapless: Option<GaplessTrim>,
     /// Tags the reader drops (WAV `LIST`/`INFO`).
     pub(crate) tags: Option<RiffInfo>,
+    /// The length the container states where the reader takes another (AIFF's `COMM`
+    /// frame count, where the reader goes by the sound chunk's size).
+    pub(crate) declared_frames: Option<u64>,
 }
 
 /// A track as a decode left it, for the walks after it.

@@ -71,7 +71,10 @@ impl ContainerFormat for Mp4 {
                 .map_err(|reason| Self::malformed(input, reason))?,
             Err(_) => None,
         };
-        Ok(Extras { gapless, tags: None })
+        Ok(Extras {
+            gapless,
+            ..Extras::default()
+        })
     }
 }
 

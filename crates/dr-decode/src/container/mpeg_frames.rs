@@ -84,6 +84,15 @@ fn frame_chain_damage(input: Input<'_>, track: &DecodedTrack<'_>) -> Result<Dama
         .collect();
     let lame = damage.tag_frame.as_ref().and_then(|frame| frame.lame);
     let tag_damaged = lame.is_some_and(|tag| tag.damaged(damage.music_region().is_some()));
+    if damage.tag_id_damaged {
+        warnings.insert(
+            0,
+            DecodeWarning {
+                at_seconds: 0.0,
+                message: LAME_TAG_ID_DAMAGED.to_owned(),
+            },
+        );
+    }
     if tag_damaged {
         // Said first, and as lost audio: the length it states cannot be held against the
         // decode (which has used it all the same: see this module's notes).
@@ -127,6 +136,8 @@ fn frame_chain_damage(input: Input<'_>, track: &DecodedTrack<'_>) -> Result<Dama
 
 const LAME_TAG_DAMAGED: &str =
     "the LAME tag fails its CRC: the length, encoder delay and padding it states may be wrong, and so may the measured length";
+const LAME_TAG_ID_DAMAGED: &str =
+    "the first frame holds a LAME tag whose Xing/Info id is damaged: it was decoded as audio, and the encoder delay and padding were not trimmed";
 const MUSIC_CRC_MISMATCH: &str =
     "the audio data does not match the LAME tag's music CRC: damaged, or changed after encoding (e.g. by MP3Gain)";
 
@@ -151,6 +162,8 @@ pub(crate) struct MpegDamage {
     pub(crate) declared_audio_frames: Option<u64>,
     /// That first frame, when it is such a tag.
     pub(crate) tag_frame: Option<TagFrame>,
+    /// The first frame holds a LAME tag, but no Xing/Info id before it.
+    pub(crate) tag_id_damaged: bool,
     /// The file offset where the last complete frame walked ends.
     pub(crate) frames_end: u64,
 }
@@ -302,6 +315,14 @@ fn xing_at(data: &[u8], frame: &Frame) -> Option<usize> {
     if frame.kind.layer != 0b01 {
         return None;
     }
+    tag_places(data, frame)?
+        .into_iter()
+        .flatten()
+        .find(|&at| matches!(data.get(at..at + 4), Some(b"Xing" | b"Info")))
+}
+
+/// Where a Layer III frame's Xing/Info id can be (see [`xing_at`]).
+fn tag_places(data: &[u8], frame: &Frame) -> Option<[Option<usize>; 2]> {
     let mono = data.get(3)? >> 6 == 0b11;
     let side_info = match (frame.kind.version == 0b11, mono) {
         (true, true) => 17,
@@ -310,11 +331,25 @@ fn xing_at(data: &[u8], frame: &Frame) -> Option<usize> {
         (false, false) => 17,
     };
     let protected = data.get(1)? & 1 == 0;
-    let places = [HEADER_BYTES + side_info, HEADER_BYTES + 2 + side_info];
-    places[..if protected { 2 } else { 1 }]
-        .iter()
-        .copied()
-        .find(|&at| matches!(data.get(at..at + 4), Some(b"Xing" | b"Info")))
+    Some([
+        Some(HEADER_BYTES + side_info),
+        protected.then_some(HEADER_BYTES + 2 + side_info),
+    ])
+}
+
+/// A first Layer III frame (the whole of it in `data`) with no Xing/Info id, but a LAME tag
+/// of a known encoder where the id's fields would put it: the id is damaged, so the reader
+/// decodes the tag frame as audio and trims no encoder delay or padding.
+fn lame_tag_without_its_id(data: &[u8], frame: &Frame) -> bool {
+    frame.kind.layer == 0b01
+        && xing_at(data, frame).is_none()
+        && tag_places(data, frame).is_some_and(|places| {
+            places
+                .into_iter()
+                .flatten()
+                .filter_map(|at| LameTag::read(data, at))
+                .any(|tag| tag.known_encoder)
+        })
 }
 
 /// The MPEG frames of audio a Layer III stream's first frame (at the start of `data`)
@@ -373,6 +408,8 @@ pub(crate) fn find_damage<R: Read>(reader: R) -> io::Result<MpegDamage> {
     let kind = first.kind;
     damage.samples_per_frame = first.samples;
     damage.declared_audio_frames = declared_audio_frames(window.data(), &first);
+    damage.tag_id_damaged =
+        window.data().len() >= first.bytes && lame_tag_without_its_id(&window.data()[..first.bytes], &first);
     if damage.declared_audio_frames.is_some() && window.data().len() >= first.bytes {
         let frame = &window.data()[..first.bytes];
         damage.tag_frame = Some(TagFrame {

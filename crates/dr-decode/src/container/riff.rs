@@ -27,8 +27,8 @@ impl ContainerFormat for Wav {
             .map(|mut source| read_riff_info(&mut source))
             .unwrap_or_default();
         Ok(Extras {
-            gapless: None,
             tags: Some(tags),
+            ..Extras::default()
         })
     }
 
@@ -49,7 +49,10 @@ impl ContainerFormat for Wav {
     }
 }
 
-/// AIFF/AIFC files. The reader measures a file whose sound chunk it cannot find as empty.
+/// AIFF/AIFC files. The reader takes the length from the sound chunk's size alone: a file
+/// whose `SSND` chunk it cannot find measures as empty, and a size too large reads the
+/// chunks after it as audio. The `COMM` chunk's frame count is the stated length the decode
+/// is held against (fewer frames: truncated; more: said, as for any lossless stream).
 pub(crate) struct Aiff;
 
 impl ContainerFormat for Aiff {
@@ -57,16 +60,14 @@ impl ContainerFormat for Aiff {
         probe.register_format::<symphonia::default::formats::AiffReader<'_>>();
     }
 
-    /// Fewer frames decoded than the `COMM` chunk declares: truncated.
-    fn find_damage(&self, input: Input<'_>, track: &DecodedTrack<'_>) -> Result<Damage, DecodeError> {
-        let declared = input
-            .reopen()
-            .ok()
-            .and_then(|mut source| aiff_declared_frames(&mut source));
-        match declared {
-            Some(declared) if declared > track.frames => Err(track.context.truncated(track.frames, declared)),
-            _ => Ok(Damage::default()),
-        }
+    fn read_extras(&self, input: Input<'_>, _track: &TrackContext, _track_id: u32) -> Result<Extras, DecodeError> {
+        Ok(Extras {
+            declared_frames: input
+                .reopen()
+                .ok()
+                .and_then(|mut source| aiff_declared_frames(&mut source)),
+            ..Extras::default()
+        })
     }
 }
 

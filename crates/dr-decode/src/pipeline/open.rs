@@ -83,9 +83,11 @@ pub(crate) fn open(input: Input<'_>) -> Result<OpenedTrack<'_>, DecodeError> {
     let Extras {
         gapless,
         tags: extra_tags,
+        declared_frames: container_frames,
     } = format.read_extras(input, &context, track.id)?;
     let declared_frames = gapless
         .map(|trim| trim.audio_frames)
+        .or(container_frames)
         .or_else(|| declared_frames(&track, reader.media_info(), sample_rate));
     if let (TrackDecoder::Opus(stream), Container::Matroska, Some(frames)) = (&mut decoder, container, declared_frames)
     {
