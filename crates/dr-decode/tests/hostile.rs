@@ -795,7 +795,12 @@ fn mp3_damage_only_the_lame_tag_crcs_show_is_said() {
         // The Info frame's side information.
         ("side-info.mp3", info + 20, 0x01, tag),
         // The "Info" id itself ("Infn"): the frame is no tag to the reader any more.
-        ("id.mp3", info + 39, 0x01, "holds a LAME tag whose Xing/Info id is damaged"),
+        (
+            "id.mp3",
+            info + 39,
+            0x01,
+            "holds a LAME tag whose Xing/Info id is damaged",
+        ),
     ];
     for (name, at, bit, words) in cases {
         let mut damaged = mp3.clone();
