@@ -827,6 +827,72 @@ fn mp3_damage_only_the_lame_tag_crcs_show_is_said() {
 }
 
 #[test]
+fn mp3gain_edits_recorded_in_its_undo_tag_are_not_damage() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mp3 = fixture("mp3-cbr192.mp3");
+    let frames = mp3_fixture_frames(&mp3);
+    let music = "does not match the LAME tag's music CRC";
+    // A byte of coded audio changed, as MP3Gain changes each frame's global gain.
+    let mut changed = mp3.clone();
+    changed[frames[frames.len() / 2] + 300] ^= 0x08;
+    let track = expect_measured(&write(dir.path(), "changed.mp3", &changed));
+    assert!(
+        track.warnings.iter().any(|w| w.to_string().contains(music)),
+        "{:?}",
+        track.warnings
+    );
+
+    // MP3Gain's default record: an APEv2 tag after the audio (header, one item, footer;
+    // APEv2 layout: "APETAGEX", version 2000, size of items + footer, item count, flags
+    // (bit 31 header present, bit 29 this is the header), 8 reserved bytes; an item is its
+    // value's length and flags (little-endian), the key and a NUL, the value).
+    let value = b"-002,-002,N";
+    let mut item = Vec::new();
+    item.extend_from_slice(&(value.len() as u32).to_le_bytes());
+    item.extend_from_slice(&0u32.to_le_bytes());
+    item.extend_from_slice(b"MP3GAIN_UNDO\0");
+    item.extend_from_slice(value);
+    let ape_part = |flags: u32| {
+        let mut part = b"APETAGEX".to_vec();
+        part.extend_from_slice(&2000u32.to_le_bytes());
+        part.extend_from_slice(&(item.len() as u32 + 32).to_le_bytes());
+        part.extend_from_slice(&1u32.to_le_bytes());
+        part.extend_from_slice(&flags.to_le_bytes());
+        part.extend_from_slice(&[0; 8]);
+        part
+    };
+    let ape = [ape_part(0xA000_0000), item.clone(), ape_part(0x8000_0000)].concat();
+    let with_ape = [changed.clone(), ape.clone()].concat();
+    let track = expect_measured(&write(dir.path(), "ape.mp3", &with_ape));
+    assert!(track.warnings.is_empty(), "{:?}", track.warnings);
+    // The same tag on intact audio changes nothing either.
+    let track = expect_measured(&write(dir.path(), "intact-ape.mp3", &[mp3.clone(), ape].concat()));
+    assert!(track.warnings.is_empty(), "{:?}", track.warnings);
+
+    // With `-s i`: a TXXX frame in the ID3v2 tag before the audio. The fixture's tag is
+    // ID3v2.3 (frame sizes plain big-endian) of 0x7c bytes after its 10-byte header: four
+    // text frames up to byte 0x7c, then 10 bytes of padding; the TXXX goes before them.
+    assert_eq!(&mp3[..4], b"ID3\x03");
+    assert_eq!(&mp3[6..10], &[0, 0, 0, 0x7c]);
+    assert_eq!(&mp3[0x6f..0x73], b"TRCK");
+    assert!(mp3[0x7c..0x86].iter().all(|&b| b == 0));
+    let body = [&b"\0MP3GAIN_UNDO\0"[..], value].concat();
+    let txxx = [&b"TXXX"[..], &(body.len() as u32).to_be_bytes(), &[0, 0], &body].concat();
+    let size = 0x7c + txxx.len();
+    // The tag size is "syncsafe": 7 bits a byte.
+    let syncsafe = [
+        (size >> 21) as u8 & 0x7f,
+        (size >> 14) as u8 & 0x7f,
+        (size >> 7) as u8 & 0x7f,
+        size as u8 & 0x7f,
+    ];
+    let header = [&mp3[..6], &syncsafe].concat();
+    let with_id3 = [&header[..], &changed[10..0x7c], &txxx, &changed[0x7c..]].concat();
+    let track = expect_measured(&write(dir.path(), "id3.mp3", &with_id3));
+    assert!(track.warnings.is_empty(), "{:?}", track.warnings);
+}
+
+#[test]
 fn alac_mp4_with_contradicting_sample_tables_is_refused() {
     let dir = tempfile::tempdir().expect("temp dir");
     let m4a = fixture("alac-16bit.m4a");

@@ -112,6 +112,55 @@ fn ffmpeg_tag_crc(frame: &[u8], crc_at: usize) -> Option<u16> {
     Some(crc16(0, &span))
 }
 
+/// The key of the undo record MP3Gain writes when it changes a file's gain: an APEv2 item
+/// (its default, in a tag after the audio) or an ID3v2 `TXXX` frame (`-s i`, before it).
+const MP3GAIN_UNDO: &[u8] = b"MP3GAIN_UNDO";
+/// How far into the tags before and after the audio the record is looked for.
+const MP3GAIN_SEARCH_BYTES: u64 = 16 << 20;
+
+/// MP3Gain's undo record in the tags before the audio (`..audio_start`) or after it
+/// (`audio_end..`), read a block at a time.
+pub(crate) fn has_mp3gain_undo<S: Read + Seek>(source: &mut S, audio_start: u64, audio_end: u64) -> io::Result<bool> {
+    let file_end = source.seek(SeekFrom::End(0))?;
+    for (start, end) in [(0, audio_start), (audio_end, file_end)] {
+        if contains(
+            source,
+            start,
+            end.min(start.saturating_add(MP3GAIN_SEARCH_BYTES)),
+            MP3GAIN_UNDO,
+        )? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// `needle` (uppercase ASCII) in `start..end` of `source`, in any letter case.
+fn contains<S: Read + Seek>(source: &mut S, start: u64, end: u64, needle: &[u8]) -> io::Result<bool> {
+    source.seek(SeekFrom::Start(start))?;
+    let mut reader = source.take(end.saturating_sub(start));
+    // Each block keeps the last bytes of the one before, so a record across two is found.
+    let keep = needle.len() - 1;
+    let mut block = vec![0u8; 64 * 1024];
+    let mut filled = 0;
+    loop {
+        let read = reader.read(&mut block[filled..])?;
+        if read == 0 {
+            return Ok(false);
+        }
+        filled += read;
+        if block[..filled]
+            .windows(needle.len())
+            .any(|window| window.eq_ignore_ascii_case(needle))
+        {
+            return Ok(true);
+        }
+        let tail = filled.saturating_sub(keep);
+        block.copy_within(tail..filled, 0);
+        filled -= tail;
+    }
+}
+
 /// The CRC-16/ARC of the `bytes` bytes of `source` from `start`, read a block at a time.
 pub(crate) fn music_crc<S: Read + Seek>(source: &mut S, start: u64, bytes: u64) -> io::Result<u16> {
     source.seek(SeekFrom::Start(start))?;

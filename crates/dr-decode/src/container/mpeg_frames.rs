@@ -25,8 +25,10 @@
 //! - the music CRC over the audio frames, in a second pass over them (a block at a time),
 //!   only where the frames chain without a break and end where the tag's music length
 //!   says: a cut, a break or junk is said by the walk, and a damaged tag by its CRC. A
-//!   mismatch is a warning, not an error: MP3Gain changes the audio data of intact files
-//!   on purpose (the gain fields of each frame), and nothing is missing.
+//!   mismatch is a warning, not an error: nothing is missing. MP3Gain changes the audio
+//!   data of intact files on purpose (the gain field of each frame) and leaves the CRC:
+//!   a file that carries its undo record (`MP3GAIN_UNDO`, in an APEv2 tag after the audio
+//!   or an ID3v2 `TXXX` frame before it) is not held against the music CRC at all.
 
 use std::io::{self, Read};
 
@@ -125,6 +127,15 @@ fn frame_chain_damage(input: Input<'_>, track: &DecodedTrack<'_>) -> Result<Dama
             .is_ok_and(|crc| crc != tag.music_crc),
         _ => false,
     };
+    // MP3Gain changes the gain field of every frame and leaves the CRC as it was: the
+    // mismatch of a file it changed is its edit, recorded in its undo tag, not damage.
+    let music_changed = music_changed
+        && !damage.tag_frame.as_ref().is_some_and(|frame| {
+            input
+                .reopen()
+                .and_then(|mut source| lame_tag::has_mp3gain_undo(&mut source, frame.at, damage.frames_end))
+                .unwrap_or(false)
+        });
     Ok(Damage {
         lost_audio: warnings,
         nothing_lost: music_changed.then(|| DecodeWarning {
