@@ -24,6 +24,8 @@
 
 use std::io::{self, Read, Seek, SeekFrom};
 
+use super::read_window::Window;
+
 /// What a LAME tag says about the file, and whether the tag itself is intact.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct LameTag {
@@ -135,30 +137,11 @@ pub(crate) fn has_mp3gain_undo<S: Read + Seek>(source: &mut S, audio_start: u64,
     Ok(false)
 }
 
-/// `needle` (uppercase ASCII) in `start..end` of `source`, in any letter case.
+/// `needle` in `start..end` of `source`, in any letter case.
 fn contains<S: Read + Seek>(source: &mut S, start: u64, end: u64, needle: &[u8]) -> io::Result<bool> {
     source.seek(SeekFrom::Start(start))?;
-    let mut reader = source.take(end.saturating_sub(start));
-    // Each block keeps the last bytes of the one before, so a record across two is found.
-    let keep = needle.len() - 1;
-    let mut block = vec![0u8; 64 * 1024];
-    let mut filled = 0;
-    loop {
-        let read = reader.read(&mut block[filled..])?;
-        if read == 0 {
-            return Ok(false);
-        }
-        filled += read;
-        if block[..filled]
-            .windows(needle.len())
-            .any(|window| window.eq_ignore_ascii_case(needle))
-        {
-            return Ok(true);
-        }
-        let tail = filled.saturating_sub(keep);
-        block.copy_within(tail..filled, 0);
-        filled -= tail;
-    }
+    let range = source.take(end.saturating_sub(start));
+    Window::new(range, 64 * 1024).find(needle.len(), |bytes| bytes.eq_ignore_ascii_case(needle))
 }
 
 /// The CRC-16/ARC of the `bytes` bytes of `source` from `start`, read a block at a time.

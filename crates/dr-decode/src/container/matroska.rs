@@ -282,19 +282,10 @@ impl<R: Read> Elements<R> {
     fn find_cluster(&mut self) -> io::Result<bool> {
         let pattern = CLUSTER.to_be_bytes();
         self.seek(self.at + 1)?;
-        loop {
-            self.window.fill(64 * 1024)?;
-            let data = self.window.data();
-            if let Some(found) = data.windows(pattern.len()).position(|w| w == pattern) {
-                self.seek(self.at + found as u64)?;
-                return Ok(true);
-            }
-            if self.window.at_end() {
-                return Ok(false);
-            }
-            let keep = pattern.len() - 1;
-            self.seek(self.at + (data.len() - keep) as u64)?;
-        }
+        let searched_from = self.window.position();
+        let found = self.window.find(pattern.len(), |bytes| bytes == pattern)?;
+        self.at += self.window.position() - searched_from;
+        Ok(found)
     }
 }
 

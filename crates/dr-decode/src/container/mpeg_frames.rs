@@ -86,26 +86,20 @@ fn frame_chain_damage(input: Input<'_>, track: &DecodedTrack<'_>) -> Result<Dama
         .collect();
     let lame = damage.tag_frame.as_ref().and_then(|frame| frame.lame);
     let tag_damaged = lame.is_some_and(|tag| tag.damaged(damage.music_region().is_some()));
-    if damage.tag_id_damaged {
-        warnings.insert(
-            0,
-            DecodeWarning {
-                at_seconds: 0.0,
-                message: LAME_TAG_ID_DAMAGED.to_owned(),
-            },
-        );
-    }
-    if tag_damaged {
-        // Said first, and as lost audio: the length it states cannot be held against the
-        // decode (which has used it all the same: see this module's notes).
-        warnings.insert(
-            0,
-            DecodeWarning {
-                at_seconds: 0.0,
-                message: LAME_TAG_DAMAGED.to_owned(),
-            },
-        );
-    }
+    // Said first, and as lost audio: the length a damaged tag states cannot be held against
+    // the decode (which has used it all the same: see this module's notes), and a tag frame
+    // decoded as audio lengthens it.
+    let tag_warnings = [
+        (tag_damaged, LAME_TAG_DAMAGED),
+        (damage.tag_id_damaged, LAME_TAG_ID_DAMAGED),
+    ]
+    .into_iter()
+    .filter(|&(said, _)| said)
+    .map(|(_, message)| DecodeWarning {
+        at_seconds: 0.0,
+        message: message.to_owned(),
+    });
+    warnings.splice(0..0, tag_warnings);
     let missing = if tag_damaged { 0 } else { damage.frames_missing() };
     if warnings.is_empty() && missing > 0 {
         let expected = decoded_frames.saturating_add(missing.saturating_mul(damage.samples_per_frame));
@@ -119,23 +113,18 @@ fn frame_chain_damage(input: Input<'_>, track: &DecodedTrack<'_>) -> Result<Dama
         });
     }
     // The music CRC only over an intact chain of frames that ends where the tag says:
-    // elsewhere the breaks, the cut or the damaged tag are already said.
-    let music_changed = match (lame, damage.music_region()) {
-        (Some(tag), Some((start, bytes))) if !tag_damaged && warnings.is_empty() => input
-            .reopen()
-            .and_then(|mut source| lame_tag::music_crc(&mut source, start, bytes))
-            .is_ok_and(|crc| crc != tag.music_crc),
+    // elsewhere the breaks, the cut or the damaged tag are already said. MP3Gain changes the
+    // gain field of every frame and leaves the CRC as it was: the mismatch of a file it
+    // changed is its edit, recorded in its undo tag, not damage.
+    let music_changed = match (damage.tag_frame.as_ref(), lame, damage.music_region()) {
+        (Some(frame), Some(tag), Some((start, bytes))) if !tag_damaged && warnings.is_empty() => {
+            input.reopen().is_ok_and(|mut source| {
+                lame_tag::music_crc(&mut source, start, bytes).is_ok_and(|crc| crc != tag.music_crc)
+                    && !lame_tag::has_mp3gain_undo(&mut source, frame.at, damage.frames_end).unwrap_or(false)
+            })
+        }
         _ => false,
     };
-    // MP3Gain changes the gain field of every frame and leaves the CRC as it was: the
-    // mismatch of a file it changed is its edit, recorded in its undo tag, not damage.
-    let music_changed = music_changed
-        && !damage.tag_frame.as_ref().is_some_and(|frame| {
-            input
-                .reopen()
-                .and_then(|mut source| lame_tag::has_mp3gain_undo(&mut source, frame.at, damage.frames_end))
-                .unwrap_or(false)
-        });
     Ok(Damage {
         lost_audio: warnings,
         nothing_lost: music_changed.then(|| DecodeWarning {
@@ -419,16 +408,16 @@ pub(crate) fn find_damage<R: Read>(reader: R) -> io::Result<MpegDamage> {
     let kind = first.kind;
     damage.samples_per_frame = first.samples;
     damage.declared_audio_frames = declared_audio_frames(window.data(), &first);
-    damage.tag_id_damaged =
-        window.data().len() >= first.bytes && lame_tag_without_its_id(&window.data()[..first.bytes], &first);
-    if damage.declared_audio_frames.is_some() && window.data().len() >= first.bytes {
-        let frame = &window.data()[..first.bytes];
-        damage.tag_frame = Some(TagFrame {
-            at: window.position(),
-            bytes: first.bytes as u64,
-            lame: xing_at(frame, &first).and_then(|xing| LameTag::read(frame, xing)),
-        });
-        window.consume(first.bytes); // the tag frame: no audio
+    if let Some(frame) = window.data().get(..first.bytes) {
+        damage.tag_id_damaged = lame_tag_without_its_id(frame, &first);
+        if damage.declared_audio_frames.is_some() {
+            damage.tag_frame = Some(TagFrame {
+                at: window.position(),
+                bytes: first.bytes as u64,
+                lame: xing_at(frame, &first).and_then(|xing| LameTag::read(frame, xing)),
+            });
+            window.consume(first.bytes); // the tag frame: no audio
+        }
     }
     damage.frames_end = window.position();
     // Hole positions count the tag frame too, as they always have.

@@ -3,6 +3,9 @@
 
 use std::io::{self, Read};
 
+/// The bytes a search looks at in one go.
+const SEARCH_BYTES: usize = 64 * 1024;
+
 /// A window of a reader's bytes: `data()` from the current position, `fill` for more.
 pub(crate) struct Window<R> {
     reader: R,
@@ -60,6 +63,25 @@ impl<R: Read> Window<R> {
         Ok(())
     }
 
+    /// Moves to the first place, from the current position on, where `len` bytes satisfy
+    /// `is_match`, reading a window at a time (the last `len - 1` bytes of one kept for the
+    /// next); false, with everything consumed, when there is none.
+    pub(crate) fn find(&mut self, len: usize, is_match: impl Fn(&[u8]) -> bool) -> io::Result<bool> {
+        loop {
+            self.fill(SEARCH_BYTES.max(len))?;
+            let data = self.data();
+            if let Some(found) = data.windows(len).position(&is_match) {
+                self.consume(found);
+                return Ok(true);
+            }
+            if self.at_end {
+                self.consume(data.len());
+                return Ok(false);
+            }
+            self.consume(data.len() + 1 - len);
+        }
+    }
+
     /// The reader has ended: `data()` is all that is left.
     pub(crate) fn at_end(&self) -> bool {
         self.at_end
@@ -80,5 +102,32 @@ impl<R: Read> Window<R> {
                 return Ok(());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn find_stops_at_a_match_across_windows_or_consumes_everything() {
+        // A pattern straddling the first 64 KiB window, placed by hand.
+        let mut bytes = vec![0u8; 200_000];
+        let at = SEARCH_BYTES - 2;
+        bytes[at..at + 4].copy_from_slice(b"ABCD");
+        let mut window = Window::new(&bytes[..], 1024);
+        assert!(window.find(4, |b| b == b"ABCD").unwrap());
+        assert_eq!(window.position(), at as u64);
+        assert_eq!(&window.data()[..4], b"ABCD");
+        // Searching on from one byte later finds nothing and ends at the end.
+        window.consume(1);
+        assert!(!window.find(4, |b| b == b"ABCD").unwrap());
+        assert_eq!(window.position(), bytes.len() as u64);
+        // A match in the last bytes, and a reader shorter than the pattern.
+        let tail = [&[1u8; 10][..], b"XY"].concat();
+        let mut window = Window::new(&tail[..], 16);
+        assert!(window.find(2, |b| b.eq_ignore_ascii_case(b"xy")).unwrap());
+        assert_eq!(window.position(), 10);
+        assert!(!Window::new(&b"X"[..], 16).find(2, |b| b == b"XY").unwrap());
     }
 }
